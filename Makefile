@@ -1,0 +1,31 @@
+# The README's two commands: `make demo` (set up, build, run the main job) and `make test`.
+SWIFT ?= swift
+
+.PHONY: setup setup-test build release demo test doctor clean
+
+setup:
+	scripts/setup.sh
+
+setup-test:
+	scripts/setup.sh --test
+
+build: setup
+	$(SWIFT) build
+
+release: setup
+	$(SWIFT) build -c release
+
+# The main job. Until the pipeline lands it checks the engine end to end.
+demo: release
+	.build/release/melanoma doctor
+
+doctor: release
+	.build/release/melanoma doctor
+
+# Tests run one at a time: libtorch already uses every core, and the memory test reads RSS.
+test: setup-test
+	$(SWIFT) build --build-tests
+	MELANOMA_PYTHON=$(CURDIR)/.venv/bin/python $(SWIFT) test --skip-build --no-parallel
+
+clean:
+	rm -rf .build

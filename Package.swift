@@ -1,0 +1,79 @@
+// swift-tools-version:6.0
+// Melanoma: SIIM-ISIC melanoma classifiers in Swift on libtorch 2.11.
+// Layers (a lower one never imports a higher one):
+//   CTorch / CImage (C shims) -> Torch -> NN -> Models -> MelanomaKit -> melanoma (CLI)
+//                     CImage  -> Imaging --------------^
+import PackageDescription
+import Foundation
+
+// libtorch comes from the PyPI torch==2.11.0 wheel that scripts/setup.sh installs into .venv;
+// .libtorch is a link to its package folder.
+let root = Context.packageDirectory
+let torch = "\(root)/.libtorch"
+
+let package = Package(
+    name: "Melanoma",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "melanoma", targets: ["melanoma"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+    ],
+    targets: [
+        .target(
+            name: "CTorch",
+            cxxSettings: [
+                .unsafeFlags([
+                    "-I\(torch)/include", "-I\(torch)/include/torch/csrc/api/include",
+                    "-std=c++17", "-D_GLIBCXX_USE_CXX11_ABI=1", "-O2", "-w",
+                ]),
+            ],
+            linkerSettings: [
+                .unsafeFlags([
+                    "-L\(torch)/lib", "-Xlinker", "-rpath", "-Xlinker", "\(torch)/lib",
+                    "-Xlinker", "--no-as-needed",
+                ]),
+                .linkedLibrary("torch"), .linkedLibrary("torch_cpu"), .linkedLibrary("c10"),
+                .linkedLibrary("dl"),
+            ]
+        ),
+        .target(
+            name: "CImage",
+            cxxSettings: [
+                .unsafeFlags(["-I/usr/include/opencv4", "-std=c++17", "-O2"]),
+            ],
+            linkerSettings: [
+                .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_core"),
+                .linkedLibrary("turbojpeg"), .linkedLibrary("png"),
+            ]
+        ),
+        .target(name: "Torch", dependencies: ["CTorch"]),
+        .target(name: "NN", dependencies: ["Torch"]),
+        .target(name: "Imaging", dependencies: ["CImage"]),
+        .target(name: "Models", dependencies: ["NN"]),
+        .target(
+            name: "MelanomaKit",
+            dependencies: [
+                "Models", "Imaging",
+                .product(name: "SwiftCSV", package: "SwiftCSV"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "melanoma",
+            dependencies: [
+                "MelanomaKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "TorchTests", dependencies: ["Torch"]),
+        .testTarget(name: "NNTests", dependencies: ["NN"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models"]),
+        .testTarget(name: "MelanomaKitTests", dependencies: ["MelanomaKit"]),
+    ],
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,10 @@
+import CImage
+
+/// Versions of the image libraries linked in.
+public enum ImageLibraries {
+    public static var openCV: String { String(cString: ci_opencv_version()) }
+    public static var libjpegTurbo: String {
+        let v = Int(ci_libjpeg_turbo_version())
+        return "\(v / 1_000_000).\(v / 1000 % 1000).\(v % 1000)"
+    }
+}

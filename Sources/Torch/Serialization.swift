@@ -1,0 +1,135 @@
+import CTorch
+import Foundation
+
+/// Named tensors in a stable order, as a PyTorch `state_dict`.
+public typealias NamedTensors = [(name: String, tensor: Tensor)]
+
+/// Writes `data` to `url` through a temporary file and a rename, so a crash never leaves a
+/// half-written file behind.
+public func writeAtomically(to url: URL, _ write: (URL) throws -> Void) throws {
+    let dir = url.deletingLastPathComponent()
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))")
+    do {
+        try write(tmp)
+        if rename(tmp.path, url.path) != 0 {
+            throw TorchError("cannot move \(tmp.path) to \(url.path): \(String(cString: strerror(errno)))")
+        }
+    } catch {
+        try? FileManager.default.removeItem(at: tmp)
+        throw error
+    }
+}
+
+/// The safetensors format: u64 little-endian header length, a JSON header, then raw data.
+public enum SafeTensors {
+    static let codes: [DType: String] = [
+        .float32: "F32", .float64: "F64", .float16: "F16", .bfloat16: "BF16", .int64: "I64",
+        .int32: "I32", .int16: "I16", .int8: "I8", .uint8: "U8", .bool: "BOOL",
+    ]
+
+    public static func save(_ tensors: NamedTensors, to url: URL, metadata: [String: String] = [:]) throws {
+        var header: [String: Any] = [:]
+        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        var offset = 0
+        var blobs: [Tensor] = []
+        for (name, t) in tensors {
+            guard header[name] == nil else { throw TorchError("safetensors: duplicate tensor name '\(name)'") }
+            let c = try t.detach().to(device: .cpu).contiguous()
+            let n = c.count * c.dtype.byteSize
+            header[name] = ["dtype": codes[c.dtype]!, "shape": c.shape, "data_offsets": [offset, offset + n]]
+            offset += n
+            blobs.append(c)
+        }
+        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        while (8 + json.count) % 8 != 0 { json.append(0x20) } // pad with spaces, as the reference writer
+        try writeAtomically(to: url) { tmp in
+            _ = FileManager.default.createFile(atPath: tmp.path, contents: nil)
+            let fh = try FileHandle(forWritingTo: tmp)
+            defer { try? fh.close() }
+            var len = UInt64(json.count).littleEndian
+            try fh.write(contentsOf: Data(bytes: &len, count: 8))
+            try fh.write(contentsOf: json)
+            for c in blobs { try c.withRawBytes { try fh.write(contentsOf: Data($0)) } }
+            try fh.synchronize()
+        }
+    }
+
+    public static func load(_ url: URL) throws -> NamedTensors {
+        let data: Data
+        do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
+            throw TorchError("cannot read \(url.path): \(error.localizedDescription)")
+        }
+        func bad(_ why: String) -> TorchError { TorchError("\(url.path): not a valid safetensors file: \(why)") }
+        guard data.count >= 8 else { throw bad("shorter than 8 bytes") }
+        let n = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard n <= UInt64(data.count - 8) else { throw bad("header length \(n) past the end of the file") }
+        let start = 8 + Int(n)
+        guard let header = try? JSONSerialization.jsonObject(with: data.subdata(in: 8 ..< start)) as? [String: Any]
+        else { throw bad("header is not a JSON object") }
+        var out: [(Int, String, Tensor)] = []
+        for (name, value) in header where name != "__metadata__" {
+            guard let info = value as? [String: Any], let code = info["dtype"] as? String,
+                  let shape = info["shape"] as? [Int], let offs = info["data_offsets"] as? [Int], offs.count == 2
+            else { throw bad("entry '\(name)' lacks dtype, shape or data_offsets") }
+            guard let dtype = codes.first(where: { $0.value == code })?.key else {
+                throw bad("entry '\(name)' has unsupported dtype \(code)")
+            }
+            let a = start + offs[0], b = start + offs[1]
+            guard offs[0] <= offs[1], b <= data.count else { throw bad("entry '\(name)' points past the end") }
+            let t = try data[a ..< b].withUnsafeBytes { try Tensor.fromBytes($0, shape: shape, dtype: dtype) }
+            out.append((offs[0], name, t))
+        }
+        return out.sorted { $0.0 < $1.0 }.map { ($0.1, $0.2) }
+    }
+}
+
+/// Files written by `torch.save` (zip archives holding a pickled dict of tensors).
+public enum PyTorchFile {
+    final class Sink { var items: NamedTensors = [] }
+
+    /// Loads every tensor of a (possibly nested) dict; nested keys are joined with '.'.
+    /// Storages are mapped to the CPU, so checkpoints saved on a GPU load anywhere.
+    public static func load(_ url: URL) throws -> NamedTensors {
+        guard FileManager.default.fileExists(atPath: url.path) else { throw TorchError("no such file: \(url.path)") }
+        let sink = Sink()
+        let ctx = Unmanaged.passUnretained(sink).toOpaque()
+        do {
+            try withExtendedLifetime(sink) {
+                _ = try checked {
+                    ct_load_pickle(url.path, { ctx, name, t in
+                        guard let ctx, let name, let t else { return }
+                        let s = Unmanaged<Sink>.fromOpaque(ctx).takeUnretainedValue()
+                        s.items.append((String(cString: name), Tensor(handle: t)))
+                    }, ctx, $0)
+                }
+            }
+        } catch let e as TorchError {
+            throw TorchError("\(url.path): cannot read as a torch.save file: \(e.message)")
+        }
+        return sink.items
+    }
+
+    /// Writes a dict name -> tensor that `torch.load` reads.
+    public static func save(_ tensors: NamedTensors, to url: URL) throws {
+        let names = tensors.map { strdup($0.name) }
+        defer { names.forEach { free($0) } }
+        let cnames: [UnsafePointer<CChar>?] = names.map { UnsafePointer($0) }
+        let hs: [ct_tensor?] = tensors.map { $0.tensor.handle }
+        try withExtendedLifetime(tensors) {
+            try writeAtomically(to: url) { tmp in
+                _ = try checked { ct_save_pickle(tmp.path, cnames, hs, Int32(hs.count), $0) }
+            }
+        }
+    }
+}
+
+/// Loads .safetensors or a torch.save file, by extension (.safetensors vs anything else).
+public func loadTensors(_ url: URL) throws -> NamedTensors {
+    url.pathExtension == "safetensors" ? try SafeTensors.load(url) : try PyTorchFile.load(url)
+}
+
+/// Saves as .safetensors or a torch.save file, by extension.
+public func saveTensors(_ tensors: NamedTensors, to url: URL) throws {
+    url.pathExtension == "safetensors" ? try SafeTensors.save(tensors, to: url) : try PyTorchFile.save(tensors, to: url)
+}

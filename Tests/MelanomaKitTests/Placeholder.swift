@@ -1,0 +1,3 @@
+import Testing
+import MelanomaKit
+@Test func kitPlaceholderBuilds() { #expect(Bool(true)) }

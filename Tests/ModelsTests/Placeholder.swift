@@ -1,0 +1,3 @@
+import Testing
+import Models
+@Test func modelsPlaceholderBuilds() { #expect(Bool(true)) }
