@@ -30,7 +30,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 if [ ! -f .venv/.torch-2.11.0 ]; then
   say "installing torch==2.11.0 from PyPI (about a minute)"
-  .venv/bin/pip install -q --disable-pip-version-check "torch==2.11.0" numpy safetensors
+  .venv/bin/pip install -q --disable-pip-version-check -c Tests/Reference/constraints.txt "torch==2.11.0" numpy safetensors
   touch .venv/.torch-2.11.0
 fi
 SITE=$(.venv/bin/python -c 'import torch, os; print(os.path.dirname(torch.__file__))')
@@ -39,10 +39,10 @@ ln -sfn "$SITE" .libtorch
 # 3. Python reference libraries for the golden tests
 if [ "$WANT_TEST" = 1 ]; then
   REQ=Tests/Reference/requirements.txt
-  SUM=$(sha1sum "$REQ" | cut -c1-12)
+  SUM=$(cat "$REQ" Tests/Reference/constraints.txt | sha1sum | cut -c1-12)
   if [ ! -f ".venv/.reference-$SUM" ]; then
     say "installing python reference libraries ($REQ)"
-    .venv/bin/pip install -q --disable-pip-version-check -r "$REQ"
+    .venv/bin/pip install -q --disable-pip-version-check -c Tests/Reference/constraints.txt -r "$REQ"
     rm -f .venv/.reference-*; touch ".venv/.reference-$SUM"
   fi
 fi
