@@ -69,11 +69,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "TorchTests", dependencies: ["Torch"]),
-        .testTarget(name: "NNTests", dependencies: ["NN"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models"]),
-        .testTarget(name: "MelanomaKitTests", dependencies: ["MelanomaKit"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "TorchTests", dependencies: ["Torch", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
+        .testTarget(name: "MelanomaKitTests", dependencies: ["MelanomaKit", "TestSupport"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -1,0 +1,49 @@
+import Foundation
+
+/// Runs the python reference scripts of Tests/Reference at test time, so golden fixtures are
+/// produced by the real libraries (torch, geffnet, albumentations, pandas, scikit-learn...).
+public enum Reference {
+    /// The package root (two levels above this file's folder).
+    public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    public static var python: String {
+        if let p = ProcessInfo.processInfo.environment["MELANOMA_PYTHON"], !p.isEmpty { return p }
+        return packageRoot.appendingPathComponent(".venv/bin/python").path
+    }
+
+    /// A fresh temporary directory, removed by the caller when done (or left for inspection).
+    public static func temporaryDirectory(_ tag: String = "melanoma-test") throws -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("\(tag)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Runs `Tests/Reference/<script>` with `args`; returns its stdout. Throws with stderr on failure.
+    @discardableResult
+    public static func run(_ script: String, _ args: [String] = []) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: python)
+        p.arguments = [packageRoot.appendingPathComponent("Tests/Reference/\(script)").path] + args
+        var env = ProcessInfo.processInfo.environment
+        env["PYTHONHASHSEED"] = "0"
+        env["OMP_NUM_THREADS"] = env["OMP_NUM_THREADS"] ?? "2"
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw Failure(description: "python \(script) failed (\(p.terminationStatus)): \(String(decoding: e, as: UTF8.self))")
+        }
+        return String(decoding: o, as: UTF8.self)
+    }
+}
