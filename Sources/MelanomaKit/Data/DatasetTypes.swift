@@ -78,6 +78,13 @@ public struct Dataset: Sendable {
 
     public var nMetaFeatures: Int { metaFeatureNames.count }
 
+    /// Reads the dataset and reports every problem; the dataset is nil when a train file could not be read.
+    /// Throws only for a configuration no data can satisfy (an unsupported --out-dim).
+    public static func inspect(_ config: DatasetConfig) throws -> (dataset: Dataset?, report: DataReport) {
+        let (dataset, report) = try DatasetLoader.inspect(config)
+        return (dataset, report)
+    }
+
     /// Reads and validates the dataset; throws a `DataError` listing every error found.
     public static func load(_ config: DatasetConfig) throws -> Dataset {
         let (dataset, report) = try DatasetLoader.inspect(config)
