@@ -57,7 +57,7 @@ let package = Package(
         .target(
             name: "MelanomaKit",
             dependencies: [
-                "Models", "Imaging",
+                "Models", "Imaging", "CImage",
                 .product(name: "SwiftCSV", package: "SwiftCSV"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,3 +1,0 @@
-import Testing
-import MelanomaKit
-@Test func kitPlaceholderBuilds() { #expect(Bool(true)) }
