@@ -29,6 +29,26 @@ _ia.augmenters = _stub("imgaug.augmenters")
 _sk = _stub("skimage")
 _sk.measure = _stub("skimage.measure", label=None)
 
+
+
+def _ensure_albumentations():
+    """0.4.6 ships only as an sdist whose setup.py imports pkg_resources: a plain `pip install -r` fails in pip's
+    isolated build env, so install it here into this venv, without its deps (imgaug, opencv-python) on first use."""
+    try:
+        import albumentations  # noqa: F401
+        return
+    except ImportError:
+        pass
+    import os
+    import subprocess
+    here = os.path.dirname(os.path.abspath(__file__))
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-deps",
+                           "--no-build-isolation", "-c", os.path.join(here, "constraints.txt"),
+                           "albumentations==0.4.6"], stdout=sys.stderr)
+
+
+_ensure_albumentations()
+
 import cv2  # noqa: E402
 import albumentations as A  # noqa: E402
 import albumentations.augmentations.functional as F  # noqa: E402

@@ -1,7 +1,7 @@
 """Replays augmentation plans written by the Swift tests with albumentations 0.4.6's functional calls.
 
-DIR/cases.json: [{"input": "x.png", "steps": [<AugmentStep as Swift encodes it>], "noise": "file.f32" or null,
-"normalize": bool}]. For case i writes DIR/out_i.rgb (uint8 HWC) and, if normalize, DIR/out_i.chw (float32 CHW).
+DIR/cases.json: [{"input": "x.png", "steps": [<AugmentStep as Swift encodes it>], "noise": {"<step index>":
+"file.f32"}, "normalize": bool}]. For case i writes DIR/out_i.rgb (uint8 HWC) and, if normalize, DIR/out_i.chw (float32 CHW).
 The bulk noise of GaussNoise/ElasticTransform is read from the case's noise file (the Swift side drew it), and
 handed to the real functional code (ElasticTransform through a random_state that returns it).
 """
@@ -79,8 +79,9 @@ def apply(img, step, noise):
 cases = json.load(open(f"{root}/cases.json"))
 for i, case in enumerate(cases):
     img = cv2.cvtColor(cv2.imread(f"{root}/{case['input']}"), cv2.COLOR_BGR2RGB)
-    noise = np.fromfile(f"{root}/{case['noise']}", np.float32) if case.get("noise") else None
-    for step in case["steps"]:
+    files = case.get("noise") or {}
+    for k, step in enumerate(case["steps"]):
+        noise = np.fromfile(f"{root}/{files[str(k)]}", np.float32) if str(k) in files else None
         img = apply(img, step, noise)
     img = np.ascontiguousarray(img)
     img.tofile(f"{root}/out_{i}.rgb")
