@@ -16,6 +16,8 @@ const char *ci_last_error(void);
 /// OpenCV's own worker threads (cv::setNumThreads); the loader sets 1 because it parallelises over samples.
 void ci_set_opencv_threads(int n);
 void ci_free(void *p);
+/// glibc mallopt(M_MMAP_THRESHOLD / M_TRIM_THRESHOLD); -1 where not glibc or refused.
+int ci_malloc_keep_freed(int64_t mmap_threshold, int64_t trim_threshold);
 
 // ---- codecs (codec.cpp) ----
 enum { CI_FORMAT_JPEG = 1, CI_FORMAT_PNG = 2 };
