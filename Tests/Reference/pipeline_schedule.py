@@ -1,9 +1,9 @@
 """The original's LR per epoch, by stepping torch's real CosineAnnealingWarmRestarts under a copy of
 the warm-up scheduler exactly as train.py does.
 
-Usage: pipeline_schedule.py INIT_LR N_EPOCHS EXTRA
-Prints one repr'd LR per line for epochs 1 .. N_EPOCHS + EXTRA (EXTRA > 0 keeps stepping past the
-original's last epoch, to check the restart arithmetic).
+Usage: pipeline_schedule.py EXTRA INIT_LR:N_EPOCHS [INIT_LR:N_EPOCHS ...]
+Prints "INIT_LR:N_EPOCHS<TAB>epoch<TAB>lr" (lr repr'd) for epochs 1 .. N_EPOCHS + EXTRA of each
+setting (EXTRA > 0 keeps stepping past the original's last epoch, to check the restart arithmetic).
 
 The warm-up class follows ildoonet/pytorch-gradual-warmup-lr at 6b5e895 (GradualWarmupScheduler)
 with the original's util.py override of get_lr (GradualWarmupSchedulerV2, "Fix Warmup Bug"), as
@@ -71,9 +71,7 @@ class GradualWarmupSchedulerV2(GradualWarmupScheduler):
         return [b * ((self.multiplier - 1.0) * self.last_epoch / self.total_epoch + 1.0) for b in self.base_lrs]
 
 
-def main():
-    init_lr, n_epochs, extra = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-    warnings.simplefilter("ignore")  # get_lr outside step / step-order notices from modern torch
+def schedule(key, init_lr, n_epochs, extra):
     param = torch.nn.Parameter(torch.zeros(1))
     optimizer = torch.optim.Adam([param], lr=init_lr)
     # train.py, run(): same construction order and arguments
@@ -83,10 +81,14 @@ def main():
     for epoch in range(1, n_epochs + extra + 1):
         # train_epoch would run here; the logged lr is the optimizer's during this epoch
         optimizer.step()
-        print(repr(float(optimizer.param_groups[0]["lr"])))
+        print(key, epoch, repr(float(optimizer.param_groups[0]["lr"])), sep="\t")
         scheduler_warmup.step()
         if epoch == 2:
             scheduler_warmup.step()  # bug workaround
 
 
-main()
+warnings.simplefilter("ignore")  # get_lr outside step / step-order notices from modern torch
+extra = int(sys.argv[1])
+for key in sys.argv[2:]:
+    lr, n = key.split(":")
+    schedule(key, float(lr), int(n), extra)
