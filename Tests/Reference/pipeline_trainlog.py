@@ -1,10 +1,9 @@
-"""train.py's epoch log line and evaluate.py's block, formatted by Python itself.
+"""train.py's epoch log line, formatted by Python itself.
 
 Usage: pipeline_trainlog.py
 Prints tab-separated records:
   ctime <TAB> unix_seconds <TAB> time.ctime(t) <TAB> time.asctime(time.gmtime(t))
   line  <TAB> fold <TAB> epoch <TAB> lr <TAB> train <TAB> valid <TAB> acc <TAB> auc <TAB> auc20 <TAB> expected
-  eval  <TAB> eval <TAB> a <TAB> b <TAB> c <TAB> d <TAB> expected (newlines as \\n)
 Floats are repr'd so they reach Swift exactly.
 """
 import math
@@ -37,7 +36,3 @@ for _ in range(200):
     line(rng.randint(0, 4), rng.randint(1, 18), 10 ** rng.uniform(-7, -3), rng.uniform(0, 3), rng.uniform(0, 3),
          rng.uniform(0, 100), rng.random(), rng.random())
 
-for ev, vals in [("best", (0.9612345678901234, 0.9598, 0.95, 0.9412)), ("best_20", (1.0, 0.5, 0.123456789e-3, 0.1))]:
-    a, b, c, d = vals
-    content = f'Eval {ev}:\nauc_all_raw : {a}\nauc_all_rank : {b}\nauc_20_raw : {c}\nauc_20_rank : {d}\n'
-    print("eval", ev, *(repr(v) for v in vals), content.replace("\n", "\\n"), sep="\t")

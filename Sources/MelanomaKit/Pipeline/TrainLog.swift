@@ -36,11 +36,11 @@ public struct TrainLog: Sendable {
             + "auc_20: \(fixed(auc20, 6))."
     }
 
-    /// evaluate.py's block (values as Python's str of a float).
-    public static func evalBlock(eval: String, aucAllRaw: Double, aucAllRank: Double, aucTwentyRaw: Double,
-                                 aucTwentyRank: Double) -> String {
-        "Eval \(eval):\nauc_all_raw : \(pyStr(aucAllRaw))\nauc_all_rank : \(pyStr(aucAllRank))\n"
-            + "auc_20_raw : \(pyStr(aucTwentyRaw))\nauc_20_rank : \(pyStr(aucTwentyRank))\n"
+    /// evaluate.py's block, `{:.5f}` values; it ends with a newline and `append` adds another, as
+    /// the original's `appender.write(content + '\n')`.
+    public static func evalBlock(eval: String, scores s: OOFScores) -> String {
+        "Eval \(eval):\nauc_all_raw : \(fixed(s.aucAllRaw, 5))\nauc_all_rank : \(fixed(s.aucAllRank, 5))\n"
+            + "auc_20_raw : \(fixed(s.aucTwentyRaw, 5))\nauc_20_rank : \(fixed(s.aucTwentyRank, 5))\n"
     }
 
     /// Python's `time.ctime()`: `Www Mmm dd hh:mm:ss yyyy`, the day padded with a space.
@@ -63,12 +63,6 @@ public struct TrainLog: Sendable {
         return String(format: "%.\(digits)f", x)
     }
 
-    /// Python's `str(float)` for the values we log (shortest round-trip text).
-    public static func pyStr(_ x: Double) -> String {
-        if x.isNaN { return "nan" }
-        if x.isInfinite { return x < 0 ? "-inf" : "inf" }
-        return "\(x)"
-    }
 }
 
 /// A one-line live progress bar (batch loss, smoothed loss, images/s, ETA) in the spirit of the
