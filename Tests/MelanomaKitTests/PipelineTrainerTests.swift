@@ -192,3 +192,48 @@ struct PipelineTrainerTests {
         #expect(r.epochsRun == 1 && r.aucMax > 0)
     }
 }
+
+@Suite("Pipeline predict / evaluate averaging vs predict.py and val_epoch in torch")
+struct PipelinePredictTests {
+    @Test func foldAndTTAAverageMatchTorch() throws {
+        let dir = try Reference.temporaryDirectory("pipeline-predict")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Non-square images so a wrong transpose or flip changes the answer.
+        LibTorch.manualSeed(21)
+        let rows = 40
+        let images = try Tensor.randn([rows, 3, 8, 10])
+        let meta = try Tensor.randn([rows, 2])
+        let targets = try Tensor.randint(0, 3, shape: [rows])
+        try SafeTensors.save([("images", images), ("meta", meta), ("targets", targets)],
+                             to: dir.appendingPathComponent("inputs.safetensors"))
+        var models: [TinyNet] = []
+        for k in 0 ..< 2 {
+            let m = try TinyNet(classes: 3, nMeta: 2)
+            // Non-trivial BN statistics, as after training.
+            try withNoGrad {
+                try m.bn.tensor("running_mean")!.uniform_(-0.5, 0.5)
+                try m.bn.tensor("running_var")!.uniform_(0.5, 2)
+            }
+            try m.save(to: dir.appendingPathComponent("model\(k).pth"))
+            models.append(m)
+        }
+        try Reference.run("pipeline_predict.py", [dir.path])
+        let want = Dictionary(uniqueKeysWithValues: try SafeTensors.load(dir.appendingPathComponent("expected.safetensors")))
+
+        let source = MemorySource(images: images, meta: meta, targets: targets, isExt: Array(repeating: false, count: rows),
+                                  batchSize: 16)
+        let pred = try Prediction.probabilities(models: models, source: source, nTest: 8)
+        #expect(pred.classes == 3)
+        let p0 = try want["pred_probs"]!.toArray(Float.self)
+        let worst = zip(pred.probabilities, p0).map { abs($0 - $1) }.max() ?? 1
+        // Same libtorch kernels; float32 sums in the same order: 1e-6 absolute.
+        #expect(worst <= 1e-6, "predict.py's fold x TTA probability average diverged: max |diff| \(worst)")
+
+        let val = try Validation.run(model: models[0], source: source, nTest: 8)
+        let v0 = try want["val_probs"]!.toArray(Float.self)
+        let worstV = zip(val.probabilities, v0).map { abs($0 - $1) }.max() ?? 1
+        #expect(worstV <= 1e-6, "val_epoch(n_test=8) probabilities diverged: max |diff| \(worstV)")
+        let loss = try want["val_loss"]!.item()
+        #expect(abs(val.loss - loss) <= 1e-6, "val_epoch loss diverged: \(val.loss) vs \(loss)")
+    }
+}

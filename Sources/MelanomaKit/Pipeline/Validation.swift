@@ -123,3 +123,42 @@ public enum Validation {
                                 loss: losses.reduce(0, +) / Double(losses.count))
     }
 }
+
+public enum Prediction {
+    /// predict.py's per-model prediction: for every batch, the softmax of every fold model on every
+    /// TTA variant is summed (models outer, variants inner, in float32), then divided by `nTest` and
+    /// by the number of models. Returns `[rows, classes]` row-major.
+    public static func probabilities(models: [any TrainableModel], source: any BatchSource, nTest: Int = 8,
+                                     device: Device = .cpu, useAMP: Bool = false,
+                                     progress: ((Int) -> Void)? = nil) throws -> (probabilities: [Float], classes: Int) {
+        guard !models.isEmpty else { throw PipelineError("predict: no models") }
+        guard (1 ... 8).contains(nTest) else { throw PipelineError("--n-test must be 1...8, got \(nTest)") }
+        models.forEach { $0.eval() }
+        let stream = try source.makeStream(seed: nil)
+        var out: [Float] = []
+        var classes = 0, batches = 0
+        try withNoGrad {
+            while let batch = try stream.next() {
+                let x = try batch.images.to(device: device)
+                let meta = try batch.meta?.to(device: device)
+                var sum: Tensor? = nil
+                for model in models {
+                    for i in 0 ..< nTest {
+                        let p = try withAutocast(device: device, enabled: useAMP) {
+                            try model.forward(images: try ttaVariant(x, i), meta: meta)
+                        }.to(dtype: .float32).softmax(dim: 1)
+                        sum = try sum.map { try $0 + p } ?? p
+                    }
+                }
+                guard let sum else { continue }
+                let p = try (sum / Double(nTest)) / Double(models.count)
+                classes = p.shape[1]
+                out += try p.toArray(Float.self)
+                batches += 1
+                progress?(batches)
+            }
+        }
+        guard classes > 0 else { throw PipelineError("predict: the test set is empty") }
+        return (out, classes)
+    }
+}
