@@ -87,7 +87,7 @@ struct PipelineTrainerTests {
         for line in out.split(separator: "\n") {
             let f = line.split(separator: "\t").map(String.init)
             let i = Int(f[0]) ?? -1
-            let y = try ttaVariant(x, i).contiguous()
+            let y = try TTA.variant(x, i).contiguous()
             #expect(y.shape == f[1].split(separator: ",").compactMap { Int($0) }, "get_trans(I=\(i)) shape")
             #expect(try y.toArray(Float.self).map { Int($0) } == f[2].split(separator: ",").compactMap { Int($0) },
                     "get_trans(I=\(i)) values")

@@ -10,7 +10,7 @@ public final class EpochIterator: IteratorProtocol, @unchecked Sendable {
     private let cond = NSCondition()
     private var nextClaim = 0
     private var nextHand = 0
-    private var ready: [Int: Result<Batch, Error>] = [:]
+    private var ready: [Int: Result<LoaderBatch, Error>] = [:]
     private var stopped = false
     private var threads: [Thread] = []
 
@@ -65,7 +65,7 @@ public final class EpochIterator: IteratorProtocol, @unchecked Sendable {
     }
 
     /// The next batch; throws the error of a sample that failed (naming its file).
-    public func nextBatch() throws -> Batch? {
+    public func nextBatch() throws -> LoaderBatch? {
         if loader.config.numWorkers == 0 {
             guard nextHand < plan.count else { return nil }
             defer { nextHand += 1 }
@@ -87,7 +87,7 @@ public final class EpochIterator: IteratorProtocol, @unchecked Sendable {
     }
 
     /// `next()` for for-in loops; an error ends the sequence (use `nextBatch()` to see it).
-    public func next() -> Batch? { try? nextBatch() }
+    public func next() -> LoaderBatch? { try? nextBatch() }
 
     /// Stops the workers (also on deinit); batches not yet handed out are dropped.
     public func stop() {

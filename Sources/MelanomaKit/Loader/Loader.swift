@@ -16,7 +16,7 @@ public struct LoaderItem: Sendable, Equatable {
 
 /// A ready batch: images [N, 3, S, S] float32, meta [N, M] float32 (nil when M == 0), targets [N] int64 (nil when
 /// the items have none), and the item indices it holds.
-public struct Batch: @unchecked Sendable {
+public struct LoaderBatch: @unchecked Sendable {
     public let images: Tensor
     public let meta: Tensor?
     public let targets: Tensor?
@@ -86,7 +86,7 @@ public final class BatchLoader: Sendable {
     public var count: Int { batches(epoch: 0).count }
 
     /// Builds one batch (decode, transform, copy into tensors) on the calling thread.
-    public func makeBatch(_ indices: [Int], epoch: Int) throws -> Batch {
+    public func makeBatch(_ indices: [Int], epoch: Int) throws -> LoaderBatch {
         let s = pipeline.config.imageSize
         let per = 3 * s * s
         var pixels = [Float](repeating: 0, count: indices.count * per)
@@ -105,7 +105,7 @@ public final class BatchLoader: Sendable {
         let images = try pixels.withUnsafeBytes { try Tensor.fromBytes($0, shape: [indices.count, 3, s, s], dtype: .float32) }
         let meta = metaCount == 0 ? nil : try Tensor(indices.flatMap { items[$0].meta }, shape: [indices.count, metaCount])
         let targets = items.first?.target == nil ? nil : try Tensor(indices.map { Int64(items[$0].target ?? 0) })
-        return Batch(images: images, meta: meta, targets: targets, indices: indices)
+        return LoaderBatch(images: images, meta: meta, targets: targets, indices: indices)
     }
 
     /// The batches of one epoch, in order, built ahead by `numWorkers` threads (on the caller when 0).

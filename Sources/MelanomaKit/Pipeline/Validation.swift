@@ -39,18 +39,6 @@ public protocol BatchSource: AnyObject {
     func makeStream(seed: UInt64?) throws -> BatchStream
 }
 
-/// train.py's `get_trans(img, I)`: the 8 dihedral variants of an NCHW batch. I >= 4 transposes H/W
-/// first; I % 4 picks identity, vertical flip, horizontal flip or both.
-public func ttaVariant(_ x: Tensor, _ i: Int) throws -> Tensor {
-    let t = i >= 4 ? try x.transpose(2, 3) : x
-    switch i % 4 {
-    case 1: return try t.flip([2])
-    case 2: return try t.flip([3])
-    case 3: return try t.flip([2]).flip([3])
-    default: return t
-    }
-}
-
 /// What `val_epoch` computes over a validation set: per-row probabilities (mean softmax over the TTA
 /// variants), the mean logits' loss, and the scores train.py logs.
 public struct ValidationOutput: Sendable {
@@ -99,7 +87,7 @@ public enum Validation {
                 var logitSum: Tensor? = nil, probSum: Tensor? = nil
                 for i in 0 ..< nTest {
                     let l = try withAutocast(device: device, enabled: useAMP) {
-                        try model.forward(images: try ttaVariant(x, i), meta: meta)
+                        try model.forward(images: try TTA.variant(x, i), meta: meta)
                     }.to(dtype: .float32)
                     let p = try l.softmax(dim: 1)
                     logitSum = try logitSum.map { try $0 + l } ?? l
@@ -145,7 +133,7 @@ public enum Prediction {
                 for model in models {
                     for i in 0 ..< nTest {
                         let p = try withAutocast(device: device, enabled: useAMP) {
-                            try model.forward(images: try ttaVariant(x, i), meta: meta)
+                            try model.forward(images: try TTA.variant(x, i), meta: meta)
                         }.to(dtype: .float32).softmax(dim: 1)
                         sum = try sum.map { try $0 + p } ?? p
                     }
