@@ -140,7 +140,7 @@ public final class Trainer {
         var lines: [String] = []
         var records: [EpochRecord] = []
         var ran = 0
-        for epoch in (state.epochDone + 1) ... max(state.epochDone + 1, c.nEpochs) where epoch <= c.nEpochs {
+        for epoch in stride(from: state.epochDone + 1, through: c.nEpochs, by: 1) {
             let epochSeed = TrainState.epochSeed(seed: c.seed, fold: c.fold, epoch: epoch)
             LibTorch.manualSeed(epochSeed)
             let lr = LRSchedule.lr(epoch: epoch, initLR: c.initLR, nEpochs: c.nEpochs)
