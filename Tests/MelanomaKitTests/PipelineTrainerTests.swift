@@ -113,6 +113,8 @@ struct PipelineTrainerTests {
         let result = try Trainer(config: config(dir, epochs: 4), model: model, train: train, valid: valid,
                                  console: { printed.append($0) }, progress: false).run()
         #expect(result.epochsRun == 4 && printed.count == 4)
+        #expect(result.epochs.map(\.trainImages) == [192, 192, 192, 192] && result.epochs.allSatisfy { $0.trainImagesPerSecond > 0 })
+        #expect(result.epochs.map(\.auc).max() == result.aucMax)
         #expect(result.aucMax > 0.9, "a separable task should reach AUC > 0.9, got \(result.aucMax)")
 
         // The log holds train.py's lines with the schedule's LR.

@@ -44,6 +44,21 @@ public struct TrainerConfig: Sendable {
     public var clipNorm: Double? { [576, 896].contains(imageSize) ? 0.5 : nil }
 }
 
+/// One epoch's numbers, for benchmarks and summaries.
+public struct EpochRecord: Sendable {
+    public var epoch: Int
+    public var lr: Double
+    public var trainLoss: Double
+    public var validLoss: Double
+    public var acc: Double
+    public var auc: Double
+    public var auc20: Double
+    public var trainImages: Int
+    public var trainSeconds: Double
+    public var validSeconds: Double
+    public var trainImagesPerSecond: Double { trainSeconds > 0 ? Double(trainImages) / trainSeconds : 0 }
+}
+
 /// What one fold's training ended with.
 public struct FoldResult: Sendable {
     public var aucMax: Double
@@ -52,6 +67,8 @@ public struct FoldResult: Sendable {
     public var epochsRun: Int
     /// The epoch lines logged by this call.
     public var lines: [String]
+    /// The epochs trained by this call.
+    public var epochs: [EpochRecord] = []
 }
 
 /// train.py's `run(fold)`: Adam, cross-entropy, the §4.4 LR schedule, validation every epoch without
@@ -121,20 +138,28 @@ public final class Trainer {
         }
 
         var lines: [String] = []
+        var records: [EpochRecord] = []
         var ran = 0
-        for epoch in (state.epochDone + 1) ... max(state.epochDone + 1, c.nEpochs) where epoch <= c.nEpochs {
+        for epoch in stride(from: state.epochDone + 1, through: c.nEpochs, by: 1) {
             let epochSeed = TrainState.epochSeed(seed: c.seed, fold: c.fold, epoch: epoch)
             LibTorch.manualSeed(epochSeed)
             let lr = LRSchedule.lr(epoch: epoch, initLR: c.initLR, nEpochs: c.nEpochs)
             optimizer.lr = lr
-            let trainLoss = try trainEpoch(optimizer: optimizer, seed: epochSeed, label: "Fold \(c.fold), Epoch \(epoch)")
+            let t0 = ProgressBar.now()
+            let (trainLoss, images) = try trainEpoch(optimizer: optimizer, seed: epochSeed, label: "Fold \(c.fold), Epoch \(epoch)")
+            if c.device.isCUDA { try LibTorch.synchronize(c.device) }
+            let t1 = ProgressBar.now()
             let val = try Validation.run(model: model, source: validSource, nTest: 1, device: c.device, useAMP: c.useAMP)
+            let t2 = ProgressBar.now()
             let s = try val.scores(melIdx: c.melIdx)
             let line = TrainLog.epochLine(fold: c.fold, epoch: epoch, lr: lr, trainLoss: trainLoss, validLoss: val.loss,
                                           acc: s.acc, auc: s.auc, auc20: s.auc20)
             console(line)
             try log.append(line)
             lines.append(line)
+            records.append(EpochRecord(epoch: epoch, lr: lr, trainLoss: trainLoss, validLoss: val.loss, acc: s.acc,
+                                       auc: s.auc, auc20: s.auc20, trainImages: images, trainSeconds: t1 - t0,
+                                       validSeconds: t2 - t1))
             if s.auc > state.aucMax {
                 try saveModel(names.best(fold: c.fold))
                 state.aucMax = s.auc
@@ -150,23 +175,25 @@ public final class Trainer {
             try store.save(state: state, model: cpuModel, optimizer: cpuOptim)
             ran += 1
             if let stop = stopAfterEpoch, epoch >= stop, epoch < c.nEpochs {
-                return FoldResult(aucMax: state.aucMax, auc20Max: state.auc20Max, epochsRun: ran, lines: lines)
+                return FoldResult(aucMax: state.aucMax, auc20Max: state.auc20Max, epochsRun: ran, lines: lines,
+                                  epochs: records)
             }
         }
         try saveModel(names.final(fold: c.fold))
         try store.markFinished(state: state)
-        return FoldResult(aucMax: state.aucMax, auc20Max: state.auc20Max, epochsRun: ran, lines: lines)
+        return FoldResult(aucMax: state.aucMax, auc20Max: state.auc20Max, epochsRun: ran, lines: lines, epochs: records)
     }
 
     /// train_epoch: zero_grad, forward, CE, backward, optional clipping, Adam step; returns the mean
-    /// batch loss.
-    func trainEpoch(optimizer: Adam, seed: UInt64, label: String) throws -> Double {
+    /// batch loss and the number of images seen.
+    func trainEpoch(optimizer: Adam, seed: UInt64, label: String) throws -> (loss: Double, images: Int) {
         let c = config
         model.train()
         let bar = ProgressBar(total: trainSource.batchCount, label: label, enabled: progress)
         defer { bar.finish() }
         let stream = try trainSource.makeStream(seed: seed)
         var losses: [Double] = []
+        var images = 0
         let params = model.trainableParameters()
         while let batch = try stream.next() {
             let x = try batch.images.to(device: c.device)
@@ -185,9 +212,10 @@ public final class Trainer {
                     + "try a lower --init-lr or drop --use-amp")
             }
             losses.append(value)
+            images += x.shape[0]
             bar.step(loss: value, batchImages: x.shape[0])
         }
         guard !losses.isEmpty else { throw PipelineError("\(label): the training set gave no batches") }
-        return losses.reduce(0, +) / Double(losses.count)
+        return (losses.reduce(0, +) / Double(losses.count), images)
     }
 }
