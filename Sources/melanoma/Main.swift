@@ -9,6 +9,7 @@ struct MelanomaCommand: ParsableCommand {
         discussion: """
         One binary on libtorch 2.11. Start with `melanoma doctor` to see what this machine offers.
         """,
-        subcommands: [Doctor.self, CheckData.self, SynthCommand.self, AugmentPreview.self, Bench.self, Ensemble.self]
+        subcommands: [Demo.self, Train.self, Evaluate.self, Predict.self, Ensemble.self, CheckData.self, SynthCommand.self,
+                      AugmentPreview.self, Bench.self, Doctor.self]
     )
 }
