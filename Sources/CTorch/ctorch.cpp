@@ -7,14 +7,15 @@
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <c10/core/GradMode.h>
 #include <caffe2/serialize/inline_container.h>
+#include <torch/csrc/jit/serialization/export.h>
 #include <torch/csrc/jit/serialization/import_read.h>
+#include <torch/csrc/jit/serialization/pickler.h>
 #include <torch/csrc/jit/serialization/pickle.h>
 #include <torch/headeronly/version.h>
 
 #include <dlfcn.h>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -438,7 +439,12 @@ int ct_normal_(ct_tensor t, double mean, double std, ct_error *err) { CT_TRY(-1,
 int ct_uniform_(ct_tensor t, double lo, double hi, ct_error *err) { CT_TRY(-1, T(t).uniform_(lo, hi); return 0;) }
 int ct_mul_scalar_(ct_tensor t, double s, ct_error *err) { CT_TRY(-1, T(t).mul_(s); return 0;) }
 int ct_add_(ct_tensor t, ct_tensor other, double alpha, ct_error *err) {
-  CT_TRY(-1, T(t).add_(T(other), alpha); return 0;)
+  CT_TRY(-1, {
+    auto &x = T(t);
+    if (at::isIntegralType(x.scalar_type(), /*includeBool=*/true)) x.add_(T(other), (int64_t)alpha);
+    else x.add_(T(other), alpha);
+    return 0;
+  })
 }
 
 // ---- autograd
@@ -491,6 +497,8 @@ int ct_adam_step(const ct_tensor *params, const ct_tensor *exp_avg, const ct_ten
     }
     if (p.empty()) return 0;
     at::NoGradGuard guard;
+    // As torch.optim.Adam(fused=True): the step counters advance before the kernel reads them.
+    at::_foreach_add_(s, 1);
     at::_fused_adam_(p, g, m, v, {}, s, lr, beta1, beta2, weight_decay, eps, false, false);
     return 0;
   })
@@ -555,11 +563,17 @@ int ct_save_pickle(const char *path, const char *const *names, const ct_tensor *
   CT_TRY(-1, {
     c10::Dict<std::string, Tensor> dict;
     for (int i = 0; i < n; i++) dict.insert(names[i], T(ts[i]).detach().to(at::kCPU));
-    auto bytes = torch::jit::pickle_save(c10::IValue(dict));
-    std::ofstream out(path, std::ios::binary);
-    out.write(bytes.data(), (std::streamsize)bytes.size());
-    out.close();
-    if (!out) throw std::runtime_error(std::string("cannot write ") + path);
+    // torch.save's layout: data.pkl plus one record per storage. Aggregates are written untagged so
+    // that torch.load(weights_only=True) accepts the file.
+    std::vector<char> pickled;
+    torch::jit::Pickler pickler([&](const char *buf, size_t len) { pickled.insert(pickled.end(), buf, buf + len); },
+                                nullptr, nullptr, nullptr, nullptr, /*tag_aggregates=*/false);
+    pickler.protocol();
+    pickler.pushIValue(c10::IValue(dict));
+    pickler.stop();
+    caffe2::serialize::PyTorchStreamWriter writer{std::string(path)};
+    torch::jit::writeArchiveAndTensors("data", pickled.data(), pickled.size(), pickler.tensorData(), writer);
+    writer.writeEndOfFile();
     return 0;
   })
 }

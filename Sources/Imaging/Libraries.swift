@@ -8,3 +8,8 @@ public enum ImageLibraries {
         return "\(v / 1_000_000).\(v / 1000 % 1000).\(v % 1000)"
     }
 }
+
+extension ImageLibraries {
+    /// OpenCV's internal thread pool size (cv::setNumThreads); 1 inside loader workers.
+    public static func setOpenCVThreads(_ n: Int) { ci_set_opencv_threads(Int32(n)) }
+}

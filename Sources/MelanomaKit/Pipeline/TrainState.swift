@@ -1,0 +1,197 @@
+import Foundation
+import Torch
+
+/// A problem with training files (log, resume state, checkpoints) that the user can cause.
+public struct PipelineError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Which fold checkpoint predict/evaluate load (`--eval`).
+public enum EvalChoice: String, CaseIterable, Sendable {
+    case best
+    case best20 = "best_20"
+    case final
+}
+
+/// The original's file names. Checkpoints are `.pth` (torch.save) by default so the original's
+/// predict.py can load ours and we can load the released weights; `.safetensors` is allowed.
+public struct CheckpointNames: Sendable, Equatable {
+    public let kernelType: String
+    public let fileExtension: String
+
+    public init(kernelType: String, fileExtension: String = "pth") {
+        self.kernelType = kernelType
+        self.fileExtension = fileExtension
+    }
+
+    public func best(fold: Int) -> String { "\(kernelType)_best_fold\(fold).\(fileExtension)" }
+    public func best20(fold: Int) -> String { "\(kernelType)_best_20_fold\(fold).\(fileExtension)" }
+    public func final(fold: Int) -> String { "\(kernelType)_final_fold\(fold).\(fileExtension)" }
+
+    public func checkpoint(_ eval: EvalChoice, fold: Int) -> String {
+        switch eval {
+        case .best: best(fold: fold)
+        case .best20: best20(fold: fold)
+        case .final: final(fold: fold)
+        }
+    }
+
+    /// The resume state of a fold (small JSON).
+    public func resumeState(fold: Int) -> String { "\(kernelType)_resume_fold\(fold).json" }
+    /// Model + optimizer after `epoch`; the epoch is in the name so a new one never overwrites the
+    /// one the current state file points at.
+    public func resumeCheckpoint(fold: Int, epoch: Int) -> String {
+        "\(kernelType)_resume_fold\(fold)_epoch\(epoch).\(fileExtension)"
+    }
+
+    /// predict's output, `sub_{kernel}_{eval}.csv`.
+    public func submission(_ eval: EvalChoice) -> String { "sub_\(kernelType)_\(eval.rawValue).csv" }
+    /// evaluate's OOF predictions (the original wrote `{kernel}_{eval}_oof.npy`).
+    public func oof(_ eval: EvalChoice) -> String { "\(kernelType)_\(eval.rawValue)_oof.csv" }
+}
+
+/// What `--resume` needs to continue a fold after a kill: the last completed epoch, the best scores
+/// so far, the seed the per-epoch generators derive from, and which checkpoint holds the model and
+/// optimizer at that point. The LR needs no state: it is a function of the epoch (`LRSchedule`).
+public struct TrainState: Codable, Sendable, Equatable {
+    public var formatVersion = 1
+    public var kernelType: String
+    public var fold: Int
+    public var nEpochs: Int
+    /// Last epoch whose end-of-epoch work (log line, best checkpoints) is complete; 0 = none.
+    public var epochDone: Int
+    public var aucMax: Double
+    public var auc20Max: Double
+    public var seed: UInt64
+    /// The LR the next epoch will use (informational; recomputed from the schedule).
+    public var nextLR: Double
+    /// File name, in the model folder, of the model + optimizer state after `epochDone`.
+    public var checkpoint: String?
+    /// True once the final checkpoint of the fold is written.
+    public var finished: Bool
+    /// Settings that must not change across a resume (image size, batch size, model...), as text.
+    public var settings: [String: String]
+
+    public init(kernelType: String, fold: Int, nEpochs: Int, seed: UInt64, initLR: Double,
+                settings: [String: String] = [:]) {
+        self.kernelType = kernelType
+        self.fold = fold
+        self.nEpochs = nEpochs
+        epochDone = 0
+        aucMax = 0
+        auc20Max = 0
+        self.seed = seed
+        nextLR = LRSchedule.lr(epoch: 1, initLR: initLR, nEpochs: nEpochs)
+        checkpoint = nil
+        finished = false
+        self.settings = settings
+    }
+
+    /// The seed of torch's generator and of the sampler for one epoch of one fold (SplitMix64 of the
+    /// three). Reseeding every epoch from this, rather than carrying the generator's state, is what
+    /// makes a resumed run draw exactly what the uninterrupted run would have.
+    public static func epochSeed(seed: UInt64, fold: Int, epoch: Int) -> UInt64 {
+        func mix(_ x: UInt64) -> UInt64 {
+            var z = x &+ 0x9E37_79B9_7F4A_7C15
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        return mix(mix(mix(seed) ^ UInt64(truncatingIfNeeded: fold)) ^ UInt64(truncatingIfNeeded: epoch))
+    }
+
+    /// Throws naming every setting that differs from the run that wrote this state.
+    public func checkCompatible(with settings: [String: String], stateFile: String) throws {
+        let keys = Set(settings.keys).union(self.settings.keys).sorted()
+        let diffs = keys.filter { settings[$0] != self.settings[$0] }.map {
+            "\($0): was \(self.settings[$0] ?? "unset"), now \(settings[$0] ?? "unset")"
+        }
+        if !diffs.isEmpty {
+            throw PipelineError("--resume: \(stateFile) was written with other settings (\(diffs.joined(separator: "; "))); "
+                + "rerun with the same flags or without --resume")
+        }
+    }
+
+    public func save(to url: URL) throws {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try enc.encode(self)
+        try writeAtomically(to: url) { tmp in try data.write(to: tmp) }
+    }
+
+    public static func load(from url: URL) throws -> TrainState {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw PipelineError("\(url.path): cannot read the resume state: \(error.localizedDescription)")
+        }
+        do { return try JSONDecoder().decode(TrainState.self, from: data) } catch {
+            throw PipelineError("\(url.path): not a resume state written by melanoma train (\(error)); "
+                + "delete it to start the fold over")
+        }
+    }
+}
+
+/// Reads and writes one fold's resume point in the model folder. The order of writes (checkpoint,
+/// then state, then removal of the previous checkpoint), each atomic, means a kill at any moment
+/// leaves a state file that points at a complete checkpoint.
+public struct ResumeStore: Sendable {
+    public let modelDir: URL
+    public let names: CheckpointNames
+    public let fold: Int
+
+    public init(modelDir: URL, names: CheckpointNames, fold: Int) {
+        self.modelDir = modelDir
+        self.names = names
+        self.fold = fold
+    }
+
+    public var stateURL: URL { modelDir.appendingPathComponent(names.resumeState(fold: fold)) }
+
+    /// The saved state and, when an epoch is done and the fold unfinished, the model and optimizer
+    /// tensors (keys without their `model.` / `optimizer.` prefix). nil when there is nothing to resume.
+    public func load() throws -> (state: TrainState, model: NamedTensors, optimizer: NamedTensors)? {
+        guard FileManager.default.fileExists(atPath: stateURL.path) else { return nil }
+        let state = try TrainState.load(from: stateURL)
+        guard state.fold == fold, state.kernelType == names.kernelType else {
+            throw PipelineError("\(stateURL.path) belongs to \(state.kernelType) fold \(state.fold), not "
+                + "\(names.kernelType) fold \(fold)")
+        }
+        guard let file = state.checkpoint, !state.finished else { return (state, [], []) }
+        let url = modelDir.appendingPathComponent(file)
+        let all: NamedTensors
+        do { all = try loadTensors(url) } catch {
+            throw PipelineError("--resume: \(stateURL.path) points at \(url.path), which cannot be read: \(error)")
+        }
+        var model: NamedTensors = [], optimizer: NamedTensors = []
+        for (k, t) in all {
+            if k.hasPrefix("model.") { model.append((String(k.dropFirst(6)), t)) }
+            else if k.hasPrefix("optimizer.") { optimizer.append((String(k.dropFirst(10)), t)) }
+            else { throw PipelineError("\(url.path): unexpected key '\(k)' in a resume checkpoint") }
+        }
+        return (state, model, optimizer)
+    }
+
+    /// Records the end of `state.epochDone` with the model and optimizer at that point.
+    public func save(state: TrainState, model: NamedTensors, optimizer: NamedTensors) throws {
+        var s = state
+        let previous = (try? TrainState.load(from: stateURL))?.checkpoint
+        let file = names.resumeCheckpoint(fold: fold, epoch: state.epochDone)
+        let tensors = model.map { ("model." + $0.name, $0.tensor) } + optimizer.map { ("optimizer." + $0.name, $0.tensor) }
+        try saveTensors(tensors, to: modelDir.appendingPathComponent(file))
+        s.checkpoint = file
+        try s.save(to: stateURL)
+        if let previous, previous != file { try? FileManager.default.removeItem(at: modelDir.appendingPathComponent(previous)) }
+    }
+
+    /// Marks the fold finished and deletes its (large) resume checkpoint; the state file stays so a
+    /// rerun with --resume skips the fold.
+    public func markFinished(state: TrainState) throws {
+        var s = state
+        let previous = (try? TrainState.load(from: stateURL))?.checkpoint
+        s.finished = true
+        s.checkpoint = nil
+        try s.save(to: stateURL)
+        if let previous { try? FileManager.default.removeItem(at: modelDir.appendingPathComponent(previous)) }
+    }
+}

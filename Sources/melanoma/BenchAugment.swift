@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import Imaging
+import MelanomaKit
+
+/// Decode + full train transform, images/s, ours (BatchLoader) against albumentations + cv2 in a torch DataLoader
+/// with the same worker count (bench/augment_reference.py), on synthetic JPEGs stored at 512 and 768.
+struct BenchAugment: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "augment",
+        abstract: "Images/s of decode + train transform at 256/384/512 from 512 and 768 JPEGs, vs the python reference."
+    )
+
+    @Option(help: "Images per stored size.") var count = 64
+    @Option(help: "Loader workers on both sides.") var numWorkers = 2
+    @Option(help: "Batch size on both sides.") var batchSize = 16
+    @Option(help: "Measured epochs (after one warm-up epoch).") var epochs = 2
+    @Option(parsing: .upToNextOption, help: "Stored sizes.") var stored: [Int] = [512, 768]
+    @Option(parsing: .upToNextOption, help: "Output sizes.") var sizes: [Int] = [256, 384, 512]
+    @Option(help: "Python with torch, cv2 and albumentations (default: $MELANOMA_PYTHON or .venv/bin/python).") var python: String?
+    @Option(help: "malloc regime for both sides: keep (raised mmap/trim thresholds) or default.") var malloc = "keep"
+    @Flag(help: "Skip the python reference.") var noReference = false
+    @Option(help: "Folder for the synthetic JPEGs (default: a temporary folder).") var workDir: String?
+
+    func run() throws {
+        var env = ProcessInfo.processInfo.environment
+        switch malloc {
+        case "keep":
+            guard MallocRegime.keepFreedBuffers() else { throw ValidationError("mallopt refused the thresholds") }
+            env["GLIBC_TUNABLES"] = MallocRegime.tunables
+        case "default": env.removeValue(forKey: "GLIBC_TUNABLES")
+        default: throw ValidationError("--malloc is keep or default")
+        }
+        let root = URL(fileURLWithPath: workDir ?? NSTemporaryDirectory()).appendingPathComponent("melanoma-bench-augment")
+        let py = python ?? env["MELANOMA_PYTHON"] ?? FileManager.default.currentDirectoryPath + "/.venv/bin/python"
+        let script = FileManager.default.currentDirectoryPath + "/bench/augment_reference.py"
+        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; workers \(numWorkers), batch \(batchSize), "
+            + "\(count) images, \(epochs) measured epoch(s) after 1 warm-up; malloc \(malloc)"
+            + (malloc == "keep" ? " (mallopt here, GLIBC_TUNABLES=\(MallocRegime.tunables) for python)" : ""))
+        print("stored  size   ours img/s  ours full-decode  python img/s  ratio  ratio(full-decode)")
+        for s in stored {
+            let dir = root.appendingPathComponent("\(s)")
+            try SyntheticLesions.write(count: count, side: s, to: dir)
+            let items = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".jpg") }.sorted()
+                .map { LoaderItem(path: dir.appendingPathComponent($0).path) }
+            for size in sizes {
+                let ours = try measure(items, size: size, dct: true)
+                let full = try measure(items, size: size, dct: false)
+                var ref: Double? = nil
+                if !noReference {
+                    ref = try reference(py, script, dir.path, size: size, env: env)
+                }
+                let r = ref.map { String(format: "%5.2fx", ours / $0) } ?? "  -  "
+                let rf = ref.map { String(format: "%5.2fx", full / $0) } ?? "  -  "
+                print(String(format: "%6d  %4d  %11.1f  %16.1f  %12@  %@  %@", s, size, ours, full,
+                             ref.map { String(format: "%.1f", $0) } ?? "-", r, rf))
+            }
+        }
+    }
+
+    func measure(_ items: [LoaderItem], size: Int, dct: Bool) throws -> Double {
+        var t = AugmentConfig.train(imageSize: size)
+        t.dctScaling = dct
+        let loader = try BatchLoader(items: items, transform: t,
+                                     config: LoaderConfig(batchSize: batchSize, numWorkers: numWorkers, shuffle: true, seed: 1))
+        var seconds = 0.0, images = 0
+        for e in 0 ... epochs {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let it = loader.epoch(e)
+            var n = 0
+            while let b = try it.nextBatch() { n += b.indices.count }
+            if e > 0 {
+                seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                images += n
+            }
+        }
+        return Double(images) / seconds
+    }
+
+    func reference(_ py: String, _ script: String, _ dir: String, size: Int, env: [String: String]) throws -> Double {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: py)
+        p.arguments = [script, dir, "\(size)", "\(numWorkers)", "\(batchSize)", "\(epochs + 1)"]
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0,
+              let line = String(decoding: o, as: UTF8.self).split(separator: "\n").last,
+              let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+              let rate = json["images_per_s"] as? Double
+        else {
+            throw ValidationError("python reference failed (\(p.terminationStatus)): \(String(decoding: e, as: UTF8.self).suffix(800))")
+        }
+        return rate
+    }
+}
+
+/// Lesion-like synthetic JPEGs: skin gradient, a dark irregular blotch, hairs and sensor noise, so the codec and
+/// the transforms see realistic content (flat images would compress and filter unrealistically fast).
+enum SyntheticLesions {
+    static func write(count: Int, side: Int, to dir: URL) throws {
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for i in 0 ..< count {
+            let url = dir.appendingPathComponent(String(format: "ISIC_%07d.jpg", i))
+            if FileManager.default.fileExists(atPath: url.path) { continue }
+            var rng = SampleRandom(seed: 99, epoch: side, index: i)
+            let cx = rng.uniform(0.35, 0.65) * Double(side), cy = rng.uniform(0.35, 0.65) * Double(side)
+            let rx = rng.uniform(0.12, 0.3) * Double(side), ry = rng.uniform(0.12, 0.3) * Double(side)
+            let hairs = (0 ..< 8).map { _ in (rng.uniform(0, Double(side)), rng.uniform(-2, 2), rng.uniform(0, Double(side))) }
+            var px = [UInt8](repeating: 0, count: side * side * 3)
+            for y in 0 ..< side {
+                for x in 0 ..< side {
+                    let fx = Double(x), fy = Double(y)
+                    let d = ((fx - cx) / rx) * ((fx - cx) / rx) + ((fy - cy) / ry) * ((fy - cy) / ry)
+                    let wobble = 0.25 * sin(atan2(fy - cy, fx - cx) * 5 + Double(i))
+                    let blotch = exp(-1.5 * d * (1 + wobble))
+                    var r = 200 + 25 * sin(fx / 41) - 150 * blotch, g = 150 + 20 * cos(fy / 37) - 110 * blotch
+                    var b = 130 + 15 * sin((fx + fy) / 53) - 95 * blotch
+                    for (x0, slope, y0) in hairs where abs(fy - (y0 + slope * (fx - x0))) < 1.5 { r = 40; g = 30; b = 25 }
+                    let n = Double(Int(rng.next() % 21) - 10)
+                    let o = (y * side + x) * 3
+                    px[o] = UInt8(max(0, min(255, r + n)))
+                    px[o + 1] = UInt8(max(0, min(255, g + n)))
+                    px[o + 2] = UInt8(max(0, min(255, b + n)))
+                }
+            }
+            try Image(width: side, height: side, pixels: px).write(to: url, quality: 95)
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Models
+import NN
+import TestSupport
+import Testing
+import Torch
+
+/// Eval-mode parity with the original libraries: same weights, same input, pooled features and
+/// logits within 1e-4 (float32, max abs). On failure the message names the first block whose
+/// output diverged (relative 1e-4 of the block's largest value).
+struct ParityCase: Sendable, CustomTestStringConvertible {
+    let arch: String, size: Int, nMeta: Int, nMetaDim: [Int]
+    var testDescription: String { "\(arch) \(size)px meta \(nMeta > 0 ? nMetaDim.description : "none")" }
+
+    static let all: [ParityCase] = [
+        .init(arch: "efficientnet_b0", size: 64, nMeta: 0, nMetaDim: [512, 128]),
+        .init(arch: "efficientnet_b3", size: 64, nMeta: 14, nMetaDim: [512, 128]),
+        // 67px: the stem's TF padding is symmetric (2), later stride-2 convs get odd, asymmetric pads.
+        .init(arch: "tf_efficientnet_b4_ns", size: 67, nMeta: 14, nMetaDim: [128, 32]),
+        .init(arch: "seresnext101", size: 64, nMeta: 0, nMetaDim: [512, 128]),
+        .init(arch: "resnest101", size: 64, nMeta: 14, nMetaDim: [512, 128]),
+    ]
+}
+
+let parityTolerance = 1e-4
+
+@Test(arguments: ParityCase.all)
+func evalParityWithReference(_ c: ParityCase) throws {
+    LibTorch.numThreads = 2
+    let g = try Golden.make(c.arch, size: c.size, nMeta: c.nMeta, nMetaDim: c.nMetaDim, extra: ["--backbone-pth"])
+    defer { g.remove() }
+    let model = try MelanomaNet(ModelSpec(enetType: c.arch, outDim: 9, nMetaFeatures: c.nMeta, nMetaDim: c.nMetaDim))
+    try model.load(contentsOf: g.file("model.safetensors"), strict: true)
+    model.eval()
+    let x = try #require(g.io["input"])
+    let trace = LayerTrace(reference: g.io)
+    model.enet.tap = { try trace.record($0, $1) }
+    let features = try withNoGrad { try model.enet.features(x) }
+    model.enet.tap = nil
+    let logits = try withNoGrad { try model(x, meta: g.io["meta"]) }
+
+    #expect(trace.missing.isEmpty, "layers the reference did not tap: \(trace.missing)")
+    #expect(trace.rows.count == trace.tappedReferenceCount, "tapped \(trace.rows.count) layers, reference \(trace.tappedReferenceCount)")
+    let where_ = trace.firstDivergence(tolerance: parityTolerance) ?? "no block diverged"
+    let fd = try maxAbsDiff(features, try #require(g.io["features"]))
+    #expect(fd <= parityTolerance, "\(c.arch) features: max abs diff \(fd) > \(parityTolerance); \(where_)")
+    let ld = try maxAbsDiff(logits, try #require(g.io["logits"]))
+    #expect(ld <= parityTolerance, "\(c.arch) logits: max abs diff \(ld) > \(parityTolerance); \(where_)")
+
+    // The library's own state_dict (classifier included, .pth) loads as pretrained weights.
+    let fresh = try ModelRegistry.backbone(c.arch)
+    let report = try fresh.loadPretrained(from: g.file("backbone.pth"))
+    #expect(report.loaded == fresh.stateDict().count)
+    #expect(!report.skipped.isEmpty && report.skipped.allSatisfy { k in fresh.classifierPrefixes.contains { k.hasPrefix($0) } },
+            "skipped \(report.skipped)")
+    fresh.eval()
+    let pf = try withNoGrad { try fresh.features(x) }
+    #expect(try maxAbsDiff(pf, features) == 0, "pretrained-loaded backbone differs from the checkpoint-loaded one")
+}
+
+/// One training step (dropout off): logits, loss, gradients and the parameters and BN statistics
+/// after torch.optim.Adam (ours: NN.Adam on torch's fused kernel) agree with the reference.
+@Test func trainStepMatchesTorchAdam() throws {
+    LibTorch.numThreads = 2
+    let g = try Golden.make("efficientnet_b0", size: 64, nMeta: 14, extra: ["--train", "--lr", "1e-3"])
+    defer { g.remove() }
+    let tr = try Golden.tensors(g.file("train.safetensors"))
+    let spec = ModelSpec(enetType: "efficientnet_b0", outDim: 9, nMetaFeatures: 14, headDropout: 0, metaDropout: 0)
+    let model = try MelanomaNet(spec)
+    try model.load(contentsOf: g.file("model.safetensors"), strict: true)
+    model.train()
+    let opt = try Adam(model.trainableParameters(), lr: 1e-3)
+    opt.zeroGrad()
+    let logits = try model(try #require(g.io["input"]), meta: g.io["meta"])
+    let loss = try logits.crossEntropy(target: try #require(tr["target"]))
+    try loss.backward()
+
+    let ld = try maxAbsDiff(logits, try #require(tr["logits"]))
+    #expect(ld <= 1e-4, "train-mode logits differ by \(ld)")
+    let lossDiff = Swift.abs(try loss.item() - (try #require(tr["loss"]).item()))
+    #expect(lossDiff <= 1e-5, "loss differs by \(lossDiff)")
+    var worstGrad = (key: "", diff: 0.0)
+    for (k, p) in model.namedParameters() {
+        let ref = try #require(tr["grad.\(k)"], "reference has no gradient for \(k)")
+        let grad = try #require(p.grad, "no gradient for \(k)")
+        let d = try maxAbsDiff(grad, ref) / Swift.max(1e-3, try maxAbs(ref))
+        if d > worstGrad.diff { worstGrad = (k, d) }
+    }
+    #expect(worstGrad.diff <= 1e-3, "gradient of \(worstGrad.key) differs by \(worstGrad.diff) (relative)")
+
+    try opt.step()
+    // Adam's first step moves each weight by about lr * sign(grad), so 1e-6 is 0.1% of a step.
+    var bad: [String] = []
+    for (k, t) in model.stateDict() {
+        let ref = try #require(tr["after.\(k)"], "reference lacks \(k)")
+        let d = try maxAbsDiff(t, ref)
+        if d > 1e-6 { bad.append("\(k) (\(d))") }
+    }
+    #expect(bad.isEmpty, "after one Adam step these differ by more than 1e-6: \(bad.prefix(10))")
+}

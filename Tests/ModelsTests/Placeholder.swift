@@ -1,3 +1,0 @@
-import Testing
-import Models
-@Test func modelsPlaceholderBuilds() { #expect(Bool(true)) }

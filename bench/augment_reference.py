@@ -1,0 +1,59 @@
+"""Python side of `melanoma bench augment`: the original's decode + train transform in a torch DataLoader.
+
+Usage: augment_reference.py IMAGE_DIR IMAGE_SIZE WORKERS BATCH EPOCHS
+Reads every *.jpg of IMAGE_DIR like the original MelanomaDataset (cv2.imread, BGR -> RGB, get_transforms(S)[0],
+float32, HWC -> CHW) and prints one JSON line: images per second over the epochs after the first (warm-up).
+"""
+import glob
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Reference"))
+import numpy as np  # noqa: E402
+import cv2  # noqa: E402
+import torch  # noqa: E402
+from torch.utils.data import DataLoader, Dataset  # noqa: E402
+from aug_albu import original_transforms  # noqa: E402
+
+
+class MelanomaImages(Dataset):
+    def __init__(self, files, transform):
+        self.files = files
+        self.transform = transform
+
+    def __len__(self):
+        return len(self.files)
+
+    def __getitem__(self, index):
+        image = cv2.imread(self.files[index])
+        image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        image = self.transform(image=image)["image"].astype(np.float32)
+        return torch.tensor(image.transpose(2, 0, 1))
+
+
+def main():
+    folder, size, workers, batch, epochs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    files = sorted(glob.glob(os.path.join(folder, "*.jpg")))
+    train, _ = original_transforms(size)
+    loader = DataLoader(MelanomaImages(files, train), batch_size=batch, shuffle=True, num_workers=workers,
+                        persistent_workers=workers > 0, drop_last=False)
+    torch.manual_seed(0)
+    times = []
+    for epoch in range(epochs):
+        start = time.perf_counter()
+        n = 0
+        for x in loader:
+            n += x.shape[0]
+        times.append((time.perf_counter() - start, n))
+    measured = times[1:] or times
+    seconds = sum(t for t, _ in measured)
+    images = sum(k for _, k in measured)
+    print(json.dumps({"images_per_s": images / seconds, "images": images, "seconds": seconds,
+                      "cv2": cv2.__version__, "cv2_threads": cv2.getNumThreads(),
+                      "glibc_tunables": os.environ.get("GLIBC_TUNABLES", "")}))
+
+
+if __name__ == "__main__":
+    main()
