@@ -80,7 +80,8 @@ enum DataReportPrinter {
                            + pad(String(format: "%.2f", mel), 8, right: true))
             }
         }
-        var images = "images       \(r.imagesChecked) listed"
+        var images = "images       \(r.imagesChecked) listed, \(r.imagesMissing) missing, \(r.imagesUnreadable) unreadable"
+            + (r.imagesProbed ? "" : " (headers not read: --no-probe)")
         if !r.imageDimensions.isEmpty {
             images += "; decoded headers: " + r.imageDimensions.sorted { $0.value > $1.value }
                 .map { "\($0.key) x\($0.value)" }.joined(separator: ", ")

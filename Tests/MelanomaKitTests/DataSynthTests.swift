@@ -74,3 +74,19 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("jpeg-isic2019-32x32").path))
     }
 }
+
+/// The metadata carries a small, real signal: a logistic regression (scikit-learn, at test time) on the
+/// metadata of a larger synthetic set must beat chance clearly but stay far from separating the classes.
+@Suite struct DataSynthSignalTests {
+    @Test func metadataHelpsALittle() throws {
+        let dir = try Reference.temporaryDirectory("melanoma-synth-meta")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try Synth.generate(SynthConfig(outDir: dir.path, size: 16, train: 3000, test: 1500, seed: 11,
+                                           writeImages: false))
+        let out = try Reference.run("data_synth_learnability.py", [dir.path, "16", "--meta-only"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+        let auc = try #require(json["meta_auc"] as? Double)
+        // Bounds: above 0.56 (chance is 0.5, the sampling noise of 1500 test rows is about 0.025), below 0.80.
+        #expect(auc > 0.56 && auc < 0.80, "metadata-only test AUC \(auc)")
+    }
+}

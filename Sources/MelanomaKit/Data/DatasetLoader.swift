@@ -94,6 +94,9 @@ enum DatasetLoader {
         for (i, r) in testRows.enumerated() { testSizes[i] = checker.check(r, log: &log) }
         report.imagesChecked = train.count + testRows.count
         report.imageDimensions = checker.dimensions
+        report.imagesMissing = checker.missing
+        report.imagesUnreadable = checker.unreadable
+        report.imagesProbed = config.probeImages
 
         var metaNames: [String] = []
         var trainMeta: [[Float]] = Array(repeating: [], count: train.count)

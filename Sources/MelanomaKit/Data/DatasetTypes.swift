@@ -118,6 +118,10 @@ public struct DataReport: Sendable {
     public var notes: [String] = []
     public var metaFeatureNames: [String] = []
     public var imagesChecked = 0
+    public var imagesMissing = 0
+    /// Empty, not a file, or (when probed) not a readable JPEG.
+    public var imagesUnreadable = 0
+    public var imagesProbed = false
     /// "WxH" -> count, filled when JPEG headers are probed.
     public var imageDimensions: [String: Int] = [:]
 

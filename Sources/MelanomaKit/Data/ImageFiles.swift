@@ -6,6 +6,8 @@ import Foundation
 final class ImageFileChecker {
     let probe: Bool
     private(set) var dimensions: [String: Int] = [:]
+    private(set) var missing = 0
+    private(set) var unreadable = 0
 
     init(probe: Bool) { self.probe = probe }
 
@@ -13,14 +15,17 @@ final class ImageFileChecker {
         var st = stat()
         guard stat(r.filepath, &st) == 0 else {
             log.error(r.file, row: r.row, line: r.line, column: "image_name", "image file \(r.filepath) is missing")
+            missing += 1
             return 1
         }
         guard (st.st_mode & S_IFMT) == S_IFREG else {
             log.error(r.file, row: r.row, line: r.line, column: "image_name", "\(r.filepath) is not a regular file")
+            unreadable += 1
             return 1
         }
         guard st.st_size > 0 else {
             log.error(r.file, row: r.row, line: r.line, column: "image_name", "image file \(r.filepath) is empty")
+            unreadable += 1
             return 1
         }
         if probe {
@@ -29,6 +34,7 @@ final class ImageFileChecker {
             case .failure(let why):
                 log.error(r.file, row: r.row, line: r.line, column: "image_name",
                           "image file \(r.filepath) is not a readable JPEG (\(why.description))")
+                unreadable += 1
             }
         }
         return Double(st.st_size)

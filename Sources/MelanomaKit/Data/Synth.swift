@@ -10,9 +10,11 @@ public struct SynthConfig: Sendable, Equatable {
     public var seed: UInt64
     public var malignantRate: Double
     public var quality: Int
+    /// False writes the CSV files only (metadata studies); the dataset is then not loadable.
+    public var writeImages: Bool
 
     public init(outDir: String, size: Int = 128, train: Int = 600, test: Int = 200, external: Int = 0,
-                seed: UInt64 = 0, malignantRate: Double = 0.15, quality: Int = 90) {
+                seed: UInt64 = 0, malignantRate: Double = 0.15, quality: Int = 90, writeImages: Bool = true) {
         self.outDir = outDir
         self.size = size
         self.train = train
@@ -21,6 +23,7 @@ public struct SynthConfig: Sendable, Equatable {
         self.seed = seed
         self.malignantRate = malignantRate
         self.quality = quality
+        self.writeImages = writeImages
     }
 }
 
@@ -119,7 +122,7 @@ public enum Synth {
                                      tone: r.tone, seed: imageSeed ^ (UInt64(jobs.count) &* 0x9E37_79B9_7F4A_7C15)))
             }
         }
-        try paint(jobs, size: f, quality: c.quality)
+        if c.writeImages { try paint(jobs, size: f, quality: c.quality) }
 
         summary.trainRows = train.count
         summary.testRows = test.count
@@ -127,7 +130,7 @@ public enum Synth {
         summary.trainMalignant = train.filter(\.malignant).count
         summary.testMalignant = test.filter(\.malignant).count
         summary.externalMalignant = external.filter(\.malignant).count
-        summary.images = jobs.count
+        summary.images = c.writeImages ? jobs.count : 0
         summary.seconds = Date().timeIntervalSince(start)
         return summary
     }

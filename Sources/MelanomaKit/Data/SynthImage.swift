@@ -41,15 +41,21 @@ struct ValueNoise {
         values = (0 ..< self.grid * self.grid).map { _ in Float(rng.uniform()) }
     }
 
-    func at(_ u: Float, _ v: Float) -> Float {
-        let x = min(max(u, 0), 1) * Float(grid - 1), y = min(max(v, 0), 1) * Float(grid - 1)
-        let i = min(Int(x), grid - 2), j = min(Int(y), grid - 2)
-        var fx = x - Float(i), fy = y - Float(j)
-        fx = fx * fx * (3 - 2 * fx)
+    /// The field along row v, interpolated in y once so a pixel only interpolates in x.
+    func row(_ v: Float, into out: inout [Float]) {
+        let y = min(max(v, 0), 1) * Float(grid - 1)
+        let j = min(Int(y), grid - 2)
+        var fy = y - Float(j)
         fy = fy * fy * (3 - 2 * fy)
-        let a = values[j * grid + i], b = values[j * grid + i + 1]
-        let c = values[(j + 1) * grid + i], d = values[(j + 1) * grid + i + 1]
-        return (a + (b - a) * fx) + ((c + (d - c) * fx) - (a + (b - a) * fx)) * fy
+        for i in 0 ..< grid { out[i] = values[j * grid + i] + (values[(j + 1) * grid + i] - values[j * grid + i]) * fy }
+    }
+
+    func at(row: [Float], _ u: Float) -> Float {
+        let x = min(max(u, 0), 1) * Float(grid - 1)
+        let i = min(Int(x), grid - 2)
+        var fx = x - Float(i)
+        fx = fx * fx * (3 - 2 * fx)
+        return row[i] + (row[i + 1] - row[i]) * fx
     }
 }
 
@@ -114,42 +120,55 @@ enum LesionPainter {
         let blotchStrength = Float(0.9 * a)
         let hashSeed = UInt32(truncatingIfNeeded: rng.next())
 
-        for y in 0 ..< n {
-            let v = (Float(y) + 0.5) / fn
-            for x in 0 ..< n {
-                let u = (Float(x) + 0.5) / fn
-                let s = 1 + (skinNoise.at(u, v) - 0.5) * 0.12
-                var r = skin.0 * s + gx * (u - 0.5), g = skin.1 * s + gy * (v - 0.5), bl = skin.2 * s
-                let dx = u - cx, dy = v - cy
-                let dist = (dx * dx + dy * dy).squareRoot()
-                if dist < maxR * 1.4 {
-                    let theta = atan2(dy, dx)
-                    let bin = (Int((theta + .pi) / (2 * .pi) * Float(bins)) + bins) % bins
-                    let d = dist / radius[bin]
-                    let edge = edgeBase + edgeVar * (0.5 + 0.5 * sin(3 * theta + edgePhase))
-                    let alpha = smoothstep(1 + edge, 1 - edge, d) * opacity
-                    if alpha > 0 {
-                        let t0 = radialWeight * (1 - min(d, 1)) + (1 - radialWeight) * colourNoise.at(u, v)
-                        var c = rampColour(ramp, t0)
-                        let bdx = u - bx, bdy = v - by
-                        let blot = blotchStrength * exp(-(bdx * bdx + bdy * bdy) / (2 * blotchR * blotchR))
-                        c = (c.0 * (1 - 0.6 * blot), c.1 * (1 - 0.65 * blot), c.2 * (1 - 0.5 * blot))
-                        if look.family == .dermatofibroma && d < 0.35 { c = mix(c, Palette.white, 0.6 * (1 - d / 0.35)) }
-                        r += (c.0 - r) * alpha
-                        g += (c.1 - g) * alpha
-                        bl += (c.2 - bl) * alpha
+        var skinRow = [Float](repeating: 0, count: skinNoise.grid)
+        var colourRow = [Float](repeating: 0, count: colourNoise.grid)
+        let blotchCut = 12 * blotchR * blotchR  // exp(-6): below one grey level
+        let vignette2 = vignette.map { $0 * $0 }
+        pixels.withUnsafeMutableBufferPointer { px in
+            for y in 0 ..< n {
+                let v = (Float(y) + 0.5) / fn
+                skinNoise.row(v, into: &skinRow)
+                colourNoise.row(v, into: &colourRow)
+                for x in 0 ..< n {
+                    let u = (Float(x) + 0.5) / fn
+                    let s = 1 + (skinNoise.at(row: skinRow, u) - 0.5) * 0.12
+                    var r = skin.0 * s + gx * (u - 0.5), g = skin.1 * s + gy * (v - 0.5), bl = skin.2 * s
+                    let dx = u - cx, dy = v - cy
+                    let dist = (dx * dx + dy * dy).squareRoot()
+                    if dist < maxR * 1.4 {
+                        let theta = atan2(dy, dx)
+                        let bin = (Int((theta + .pi) / (2 * .pi) * Float(bins)) + bins) % bins
+                        let d = dist / radius[bin]
+                        let edge = edgeBase + edgeVar * (0.5 + 0.5 * sin(3 * theta + edgePhase))
+                        let alpha = smoothstep(1 + edge, 1 - edge, d) * opacity
+                        if alpha > 0 {
+                            let t0 = radialWeight * (1 - min(d, 1)) + (1 - radialWeight) * colourNoise.at(row: colourRow, u)
+                            var c = rampColour(ramp, t0)
+                            let bdx = u - bx, bdy = v - by
+                            let b2 = bdx * bdx + bdy * bdy
+                            if blotchStrength > 0.01 && b2 < blotchCut {
+                                let blot = blotchStrength * exp(-b2 / (2 * blotchR * blotchR))
+                                c = (c.0 * (1 - 0.6 * blot), c.1 * (1 - 0.65 * blot), c.2 * (1 - 0.5 * blot))
+                            }
+                            if look.family == .dermatofibroma && d < 0.35 { c = mix(c, Palette.white, 0.6 * (1 - d / 0.35)) }
+                            r += (c.0 - r) * alpha
+                            g += (c.1 - g) * alpha
+                            bl += (c.2 - bl) * alpha
+                        }
                     }
+                    if let vignette, let vignette2 {
+                        let rr2 = (u - 0.5) * (u - 0.5) + (v - 0.5) * (v - 0.5)
+                        if rr2 > vignette2 {
+                            let k = 1 - smoothstep(vignette, vignette + 0.06, rr2.squareRoot()) * 0.92
+                            r *= k; g *= k; bl *= k
+                        }
+                    }
+                    let noise = Float(hash(UInt32(x), UInt32(y), hashSeed) % 9) - 4
+                    let o = (y * n + x) * 3
+                    px[o] = clampByte(r + noise)
+                    px[o + 1] = clampByte(g + noise)
+                    px[o + 2] = clampByte(bl + noise)
                 }
-                if let vignette {
-                    let rr = ((u - 0.5) * (u - 0.5) + (v - 0.5) * (v - 0.5)).squareRoot()
-                    let k = 1 - smoothstep(vignette, vignette + 0.06, rr) * 0.92
-                    r *= k; g *= k; bl *= k
-                }
-                let noise = Float(hash(UInt32(x), UInt32(y), hashSeed) % 9) - 4
-                let o = (y * n + x) * 3
-                pixels[o] = clampByte(r + noise)
-                pixels[o + 1] = clampByte(g + noise)
-                pixels[o + 2] = clampByte(bl + noise)
             }
         }
         drawHairs(&pixels, size: n, rng: &rng)
