@@ -21,6 +21,7 @@ struct BenchAugment: ParsableCommand {
     @Option(help: "malloc regime for both sides: keep (raised mmap/trim thresholds) or default.") var malloc = "keep"
     @Flag(help: "Skip the python reference.") var noReference = false
     @Option(help: "Folder for the synthetic JPEGs (default: a temporary folder).") var workDir: String?
+    @Flag(help: "Also print milliseconds per transform (one thread) at each stored size.") var perTransform = false
 
     func run() throws {
         var env = ProcessInfo.processInfo.environment
@@ -43,6 +44,7 @@ struct BenchAugment: ParsableCommand {
             try SyntheticLesions.write(count: count, side: s, to: dir)
             let items = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".jpg") }.sorted()
                 .map { LoaderItem(path: dir.appendingPathComponent($0).path) }
+            if perTransform { try profile(URL(fileURLWithPath: items[0].path)) }
             for size in sizes {
                 let ours = try measure(items, size: size, dct: true)
                 let full = try measure(items, size: size, dct: false)
@@ -75,6 +77,32 @@ struct BenchAugment: ParsableCommand {
             }
         }
         return Double(images) / seconds
+    }
+
+    /// Milliseconds per step kind at the stored size, on this thread, over the plans of 200 samples.
+    func profile(_ file: URL) throws {
+        let image = try Image(contentsOf: file)
+        var total: [String: (Double, Int)] = [:]
+        let p = AugmentPipeline(.train(imageSize: 384))
+        for i in 0 ..< 200 {
+            var rng = SampleRandom(seed: 5, index: i)
+            var x = image
+            for step in p.plan(using: &rng) {
+                let name = String("\(step)".prefix { $0.isLetter })
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                x = try AugmentPipeline.applyOne(step, to: x)
+                let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+                total[name, default: (0, 0)].0 += ms
+                total[name, default: (0, 0)].1 += 1
+            }
+        }
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        for _ in 0 ..< 20 { _ = try Image(contentsOf: file) }
+        let decode = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 / 20
+        print("per transform at \(image.width)x\(image.height) (ms per call, calls in 200 samples): decode \(String(format: "%.1f", decode))")
+        for (k, v) in total.sorted(by: { $0.value.0 > $1.value.0 }) {
+            print(String(format: "  %-18@ %7.2f ms x %3d = %7.1f ms", k as NSString, v.0 / Double(v.1), v.1, v.0))
+        }
     }
 
     func reference(_ py: String, _ script: String, _ dir: String, size: Int, env: [String: String]) throws -> Double {
