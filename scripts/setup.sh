@@ -43,6 +43,11 @@ if [ "$WANT_TEST" = 1 ]; then
   if [ ! -f ".venv/.reference-$SUM" ]; then
     say "installing python reference libraries ($REQ)"
     .venv/bin/pip install -q --disable-pip-version-check -c Tests/Reference/constraints.txt -r "$REQ"
+    # albumentations 0.4.6 (the original's pin) is an sdist whose setup.py needs pkg_resources: it
+    # builds only outside pip's isolated env, and without its deps (imgaug cannot load on numpy 2;
+    # Tests/Reference/aug_albu.py stubs what its __init__ imports).
+    .venv/bin/pip install -q --disable-pip-version-check --no-deps --no-build-isolation \
+      -c Tests/Reference/constraints.txt "albumentations==0.4.6"
     rm -f .venv/.reference-*; touch ".venv/.reference-$SUM"
   fi
 fi
