@@ -15,9 +15,10 @@ build: setup
 release: setup
 	$(SWIFT) build -c release
 
-# The main job. Until the pipeline lands it checks the engine end to end.
+# The main job: the whole pipeline on synthetic data.
 demo: release
 	.build/release/melanoma doctor
+	.build/release/melanoma demo --out demo-out
 
 doctor: release
 	.build/release/melanoma doctor
