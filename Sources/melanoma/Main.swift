@@ -9,6 +9,6 @@ struct MelanomaCommand: ParsableCommand {
         discussion: """
         One binary on libtorch 2.11. Start with `melanoma doctor` to see what this machine offers.
         """,
-        subcommands: [Doctor.self]
+        subcommands: [Doctor.self, Convert.self, BenchModels.self]
     )
 }

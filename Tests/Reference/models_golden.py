@@ -101,6 +101,7 @@ def build(arch):
     if arch == "seresnext101":
         from pretrainedmodels import se_resnext101_32x4d
         m = se_resnext101_32x4d(num_classes=1000, pretrained=None)
+        m.avg_pool = nn.AdaptiveAvgPool2d((1, 1))  # as the original; the fixed 7x7 pool needs 224px
         taps = ["layer0"] + [n for n, _ in m.named_modules() if re.fullmatch(r"layer\d\.\d+", n)]
         return m, m.last_linear.in_features, taps
     import geffnet
@@ -113,7 +114,6 @@ def strip_classifier(arch, m):
     if arch == "resnest101":
         m.fc = nn.Identity()
     elif arch == "seresnext101":
-        m.avg_pool = nn.AdaptiveAvgPool2d((1, 1))
         m.last_linear = nn.Identity()
     else:
         m.classifier = nn.Identity()
