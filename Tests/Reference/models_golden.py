@@ -138,11 +138,13 @@ def randomize_norms(model, size):
             mod.momentum = None
     model.train()
     for _ in range(3):
-        model(torch.randn(4, 3, size, size))
+        model(torch.randn(16, 3, size, size))
+    # Perturbing the statistics further (even running_var * U(0.8, 1.2)) compounds over a
+    # 101-layer net into features of 1e4, where float32 cannot hold 1e-4 absolute; real stats keep
+    # the features O(1), as pretrained nets have them.
     for mod in model.modules():
         if isinstance(mod, (nn.BatchNorm2d, nn.BatchNorm1d)):
             mod.momentum = 0.1
-            mod.running_var.mul_(torch.empty_like(mod.running_var).uniform_(0.8, 1.2))
     model.eval()
 
 
