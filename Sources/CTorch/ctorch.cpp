@@ -740,4 +740,11 @@ int ct_set_data(ct_tensor t, ct_tensor src, ct_error *err) {
   })
 }
 
+int ct_silu_(ct_tensor t, ct_error *err) {
+  CT_TRY(-1, {
+    at::silu_(T(t));
+    return 0;
+  })
+}
+
 } // extern "C"

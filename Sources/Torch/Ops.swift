@@ -165,4 +165,7 @@ extension Tensor {
     /// Makes this tensor use `src`'s data (shape, strides, memory format) while staying the same
     /// tensor for autograd and for whoever holds it, as python's `param.data = src`.
     public func setData(_ src: Tensor) throws { try checked { ct_set_data(handle, src.handle, $0) } }
+
+    /// SiLU in place.
+    public func silu_() throws { try checked { ct_silu_(handle, $0) } }
 }

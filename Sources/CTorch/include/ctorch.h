@@ -164,6 +164,8 @@ int ct_save_pickle(const char *path, const char *const *names, const ct_tensor *
 // Points t at src's data (any shape, strides or memory format), keeping t's identity, autograd leaf
 // status and gradient flag, as python's `param.data = src` (used for channels-last weights).
 int ct_set_data(ct_tensor t, ct_tensor src, ct_error *err);
+// x = silu(x) in place (inference: saves a buffer per activation, as nn.SiLU(inplace=True)).
+int ct_silu_(ct_tensor t, ct_error *err);
 
 #ifdef __cplusplus
 }
