@@ -43,12 +43,17 @@ import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 groups = {}
 for r in rows:
-    groups.setdefault((r["arch"], r["mode"], r["channels_last"]), {}).setdefault(r["impl"], []).append(r["images_per_s"])
-print(f"malloc: {sys.argv[2]}; batch {rows[0]['batch']}, {rows[0]['size']}px, {rows[0]['threads']} threads; "
-      f"images/s = median over rounds of each run's median step")
-print(f"{'arch':24} {'mode':8} {'layout':14} {'ours':>8} {'python':>8} {'ratio':>6}")
+    g = groups.setdefault((r["arch"], r["mode"], r["channels_last"]), {})
+    g.setdefault(r["impl"], []).extend(r["times_s"])
+b = rows[0]
+print(f"malloc: {sys.argv[2]}; batch {b['batch']}, {b['size']}px, {b['threads']} threads; images/s from the best "
+      f"and the median step over all timed steps of all rounds")
+print(f"{'arch':18} {'mode':8} {'layout':14} {'ours best':>9} {'py best':>8} {'ratio':>6} {'ours med':>9} {'py med':>7} {'ratio':>6}")
 for (arch, mode, cl), v in sorted(groups.items()):
-    s, p = statistics.median(v.get("swift", [0])), statistics.median(v.get("python", [0]))
-    print(f"{arch:24} {mode:8} {'channels-last' if cl else 'contiguous':14} {s:8.2f} {p:8.2f} {s / p if p else 0:6.2f}")
+    n = b["batch"]
+    s, p = v.get("swift", [float("inf")]), v.get("python", [float("inf")])
+    sb, pb, sm, pm = n / min(s), n / min(p), n / statistics.median(s), n / statistics.median(p)
+    print(f"{arch:18} {mode:8} {'channels-last' if cl else 'contiguous':14} {sb:9.2f} {pb:8.2f} {sb / pb:6.2f} "
+          f"{sm:9.2f} {pm:7.2f} {sm / pm:6.2f}")
 PY
 rm -f "$out"
