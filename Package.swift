@@ -65,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "melanoma",
             dependencies: [
-                "MelanomaKit",
+                "MelanomaKit", "Models",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -160,3 +160,12 @@ public func + (s: Double, a: Tensor) throws -> Tensor { try a.binary(s, CT_ADD) 
 public func * (s: Double, a: Tensor) throws -> Tensor { try a.binary(s, CT_MUL) }
 public func - (s: Double, a: Tensor) throws -> Tensor { try make { ct_rsub_scalar(s, a.handle, $0) } }
 public prefix func - (a: Tensor) throws -> Tensor { try a.neg() }
+
+extension Tensor {
+    /// Makes this tensor use `src`'s data (shape, strides, memory format) while staying the same
+    /// tensor for autograd and for whoever holds it, as python's `param.data = src`.
+    public func setData(_ src: Tensor) throws { try checked { ct_set_data(handle, src.handle, $0) } }
+
+    /// SiLU in place.
+    public func silu_() throws { try checked { ct_silu_(handle, $0) } }
+}

@@ -4,6 +4,6 @@ import ArgumentParser
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks against the python reference (same machine, same run).",
-        subcommands: [BenchAugment.self]
+        subcommands: [BenchAugment.self, BenchModels.self]
     )
 }

@@ -160,6 +160,13 @@ int ct_load_pickle(const char *path, ct_named_tensor_cb cb, void *ctx, ct_error 
 // Writes an ordered dict name -> tensor that torch.load reads.
 int ct_save_pickle(const char *path, const char *const *names, const ct_tensor *ts, int n, ct_error *err);
 
+// ---- models issue
+// Points t at src's data (any shape, strides or memory format), keeping t's identity, autograd leaf
+// status and gradient flag, as python's `param.data = src` (used for channels-last weights).
+int ct_set_data(ct_tensor t, ct_tensor src, ct_error *err);
+// x = silu(x) in place (inference: saves a buffer per activation, as nn.SiLU(inplace=True)).
+int ct_silu_(ct_tensor t, ct_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import Models
+import NN
+import Torch
+
+/// `melanoma bench models`: images/s of the melanoma model (forward, or a full training step) on
+/// random data; `bench/models.sh` runs it against `bench/models_reference.py` (python torch with
+/// geffnet) and prints the ratio.
+struct BenchModels: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "models",
+        abstract: "Measure images/s of a model: inference forward or forward+backward+Adam.",
+        discussion: "Prints one JSON line per (arch, mode) with the median over the timed iterations."
+    )
+
+    @Option(help: "Comma-separated --enet-type names.")
+    var arch = "efficientnet_b0,efficientnet_b3"
+
+    @Option(help: "Comma-separated modes: forward (eval, no grad) and/or train (forward, backward, Adam).")
+    var mode = "forward,train"
+
+    @Option var batch = 8
+    @Option var size = 256
+    @Option(help: "libtorch intra-op threads.")
+    var threads = 2
+    @Option var warmup = 2
+    @Option var iters = 5
+    @Option(help: "Out dim of the head.")
+    var outDim = 9
+    @Flag(help: "Input and weights in channels-last memory format.")
+    var channelsLast = false
+    @Option var seed: UInt64 = 0
+
+    func run() throws {
+        LibTorch.numThreads = threads
+        LibTorch.manualSeed(seed)
+        for name in arch.split(separator: ",").map(String.init) {
+            for m in mode.split(separator: ",").map(String.init) {
+                guard m == "forward" || m == "train" else {
+                    throw ValidationError("unknown mode '\(m)': expected forward or train")
+                }
+                let model = try MelanomaNet(ModelSpec(enetType: name, outDim: outDim))
+                if channelsLast { try toChannelsLast(model) }
+                var x = try Tensor.randn([batch, 3, size, size])
+                if channelsLast { x = try x.contiguous(channelsLast: true) }
+                let target = try Tensor.randint(0, outDim, shape: [batch])
+                let step: () throws -> Void
+                if m == "forward" {
+                    model.eval()
+                    step = { _ = try withNoGrad { try model(x, meta: nil) } }
+                } else {
+                    model.train()
+                    let opt = try Adam(model.trainableParameters(), lr: 3e-5)
+                    step = {
+                        opt.zeroGrad()
+                        let loss = try model(x, meta: nil).crossEntropy(target: target)
+                        try loss.backward()
+                        try opt.step()
+                    }
+                }
+                var times: [Double] = []
+                for i in 0 ..< (warmup + iters) {
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    try step()
+                    let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                    if i >= warmup { times.append(dt) }
+                }
+                let median = times.sorted()[times.count / 2]
+                let line: [String: Any] = [
+                    "impl": "swift", "arch": name, "mode": m, "batch": batch, "size": size, "threads": threads,
+                    "channels_last": channelsLast, "median_s": median, "images_per_s": Double(batch) / median,
+                    "times_s": times,
+                ]
+                let json = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
+                print(String(decoding: json, as: UTF8.self))
+            }
+        }
+    }
+
+    /// Rewrites every 4-d parameter (conv weights) in channels-last layout, in place.
+    private func toChannelsLast(_ model: Module) throws {
+        try withNoGrad {
+            for (_, p) in model.namedParameters() where p.rank == 4 {
+                try p.setData(p.contiguous(channelsLast: true))
+            }
+        }
+    }
+}
