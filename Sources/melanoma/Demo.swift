@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Imaging
 import MelanomaKit
 
 /// The main job: synthesize a small dataset, train, evaluate out of fold, predict and score the test set.
@@ -17,7 +18,7 @@ struct Demo: ParsableCommand {
     @Option(help: "Synthetic training images.") var train = 1000
     @Option(help: "Synthetic test images.") var test = 300
     @Option(help: "Stored JPEG size.") var size = 128
-    @Option(help: "Network input size.") var imageSize = 96
+    @Option(help: "Network input size.") var imageSize = 64
     @Option(help: "Backbone.") var enetType = "efficientnet_b0"
     @Option(help: "Epochs per fold.") var nEpochs = 5
     @Option(help: "Learning rate before warm-up (peak is 10x); higher than the original's 3e-5 because the demo starts from random weights.")
@@ -29,6 +30,7 @@ struct Demo: ParsableCommand {
 
     func run() throws {
         try reportingErrors("demo") {
+            MallocRegime.keepFreedBuffers()
             let started = Date()
             let dataDir = out + "/data"
             say("== 1/5 synthesize \(train) train + \(test) test images (\(size) px) into \(dataDir)")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Imaging
 import MelanomaKit
 
 struct Train: ParsableCommand {
@@ -28,6 +29,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         try reportingErrors("train") {
+            MallocRegime.keepFreedBuffers()
             let o = try flags.options(folds: fold)
             let results = try TrainRun.run(o, nEpochs: nEpochs, initLR: initLr, pretrained: pretrained, resume: resume,
                                            console: say)
@@ -55,6 +57,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         try reportingErrors("evaluate") {
+            MallocRegime.keepFreedBuffers()
             guard let choice = EvalChoice(rawValue: eval) else {
                 throw ValidationError("--eval must be best, best_20 or final, got '\(eval)'")
             }
@@ -82,6 +85,7 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         try reportingErrors("predict") {
+            MallocRegime.keepFreedBuffers()
             guard let choice = EvalChoice(rawValue: eval) else {
                 throw ValidationError("--eval must be best, best_20 or final, got '\(eval)'")
             }
