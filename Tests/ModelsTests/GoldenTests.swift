@@ -46,6 +46,8 @@ func evalParityWithReference(_ c: ParityCase) throws {
     #expect(fd <= parityTolerance, "\(c.arch) features: max abs diff \(fd) > \(parityTolerance); \(where_)")
     let ld = try maxAbsDiff(logits, try #require(g.io["logits"]))
     #expect(ld <= parityTolerance, "\(c.arch) logits: max abs diff \(ld) > \(parityTolerance); \(where_)")
+    print("parity \(c.testDescription): features max abs diff \(fd) (ref max \(try maxAbs(try #require(g.io["features"])))), "
+          + "logits \(ld), worst block \(trace.rows.map(\.diff).max() ?? 0)")
 
     // The library's own state_dict (classifier included, .pth) loads as pretrained weights.
     let fresh = try ModelRegistry.backbone(c.arch)
