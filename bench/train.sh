@@ -2,8 +2,8 @@
 # End-to-end training benchmark: one fold of EfficientNet-B0 + metadata on a synthetic dataset,
 # ours (`melanoma train`) against the original recipe in python (bench/train_reference.py: torch +
 # geffnet + albumentations 0.4.6), same data, flags, epochs, batch, workers and thread count, one
-# after the other on the same machine. Both run with the same malloc regime (GLIBC_TUNABLES below;
-# ours also calls mallopt with the same thresholds at start-up).
+# after the other on the same machine. Both run with the same malloc regime (GLIBC_TUNABLES below:
+# no mmap'd buffers, trim past 1 GiB; ours also sets the same with mallopt at start-up).
 #
 #   swift build -c release && bench/train.sh [N_TRAIN] [SIZE] [EPOCHS]
 set -euo pipefail
@@ -13,7 +13,7 @@ out=${BENCH_OUT:-/tmp/melanoma-bench-train}
 bin=.build/release/melanoma
 py=.venv/bin/python
 rm -rf "$out" && mkdir -p "$out"
-export GLIBC_TUNABLES="glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=536870912"
+export GLIBC_TUNABLES="glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=1073741824"
 export OMP_NUM_THREADS=2
 "$bin" synth --out "$out/data" --size "$size" --train "$n" --test 10 --seed 1 >/dev/null
 flags=(--kernel-type bench_b0_meta --data-dir "$out/data" --data-folder "$size" --image-size "$size"

@@ -13,6 +13,13 @@ public enum MallocRegime {
         "glibc.malloc.mmap_threshold=\(mmapThreshold):glibc.malloc.trim_threshold=\(trimThreshold)"
     }
 
+    /// The training regime: no buffer is ever mmap'd (a B0 activation can exceed glibc's 32 MiB cap on the
+    /// mmap threshold) and the heap top is trimmed only past 1 GiB, so every step reuses the last one's memory.
+    public static let trainingTunables = "glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=\(1 << 30)"
+
+    @discardableResult
+    public static func keepAllBuffers() -> Bool { ci_malloc_keep_freed(0, Int64(1 << 30)) == 0 }
+
     /// Applies the regime to this process (call once at start-up, before the loader runs). Returns false where
     /// glibc is not the allocator.
     @discardableResult

@@ -30,7 +30,7 @@ struct Demo: ParsableCommand {
 
     func run() throws {
         try reportingErrors("demo") {
-            MallocRegime.keepFreedBuffers()
+            MallocRegime.keepAllBuffers()
             let started = Date()
             let dataDir = out + "/data"
             say("== 1/5 synthesize \(train) train + \(test) test images (\(size) px) into \(dataDir)")

@@ -29,7 +29,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         try reportingErrors("train") {
-            MallocRegime.keepFreedBuffers()
+            MallocRegime.keepAllBuffers()
             let o = try flags.options(folds: fold)
             let results = try TrainRun.run(o, nEpochs: nEpochs, initLR: initLr, pretrained: pretrained, resume: resume,
                                            console: say)
@@ -57,7 +57,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         try reportingErrors("evaluate") {
-            MallocRegime.keepFreedBuffers()
+            MallocRegime.keepAllBuffers()
             guard let choice = EvalChoice(rawValue: eval) else {
                 throw ValidationError("--eval must be best, best_20 or final, got '\(eval)'")
             }
@@ -85,7 +85,7 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         try reportingErrors("predict") {
-            MallocRegime.keepFreedBuffers()
+            MallocRegime.keepAllBuffers()
             guard let choice = EvalChoice(rawValue: eval) else {
                 throw ValidationError("--eval must be best, best_20 or final, got '\(eval)'")
             }
