@@ -1,0 +1,94 @@
+// The shim's autograd, optimizer kernels and autocast scopes (per-thread state in libtorch).
+#include "shim.h"
+
+#include <ATen/autocast_mode.h>
+#include <c10/core/GradMode.h>
+
+using namespace ctorch;
+
+extern "C" {
+
+// ---- autograd
+
+int ct_requires_grad(ct_tensor t) { return T(t).requires_grad(); }
+int ct_set_requires_grad(ct_tensor t, int on, ct_error *err) { CT_TRY(-1, T(t).set_requires_grad(on != 0); return 0;) }
+int ct_backward(ct_tensor t, ct_error *err) { CT_TRY(-1, T(t).backward(); return 0;) }
+ct_tensor ct_grad(ct_tensor t) {
+  const Tensor &g = T(t).grad();
+  return g.defined() ? wrap(g) : nullptr;
+}
+int ct_zero_grad(ct_tensor t) {
+  auto &g = T(t).mutable_grad();
+  if (g.defined()) g.reset();
+  return 0;
+}
+int ct_grad_enabled(void) { return c10::GradMode::is_enabled(); }
+void ct_set_grad_enabled(int on) { c10::GradMode::set_enabled(on != 0); }
+
+double ct_clip_grad_norm(const ct_tensor *params, int n, double max_norm, ct_error *err) {
+  CT_TRY(-1.0, {
+    std::vector<Tensor> grads;
+    for (int i = 0; i < n; i++) {
+      const Tensor &g = T(params[i]).grad();
+      if (g.defined()) grads.push_back(g);
+    }
+    if (grads.empty()) return 0.0;
+    at::NoGradGuard guard;
+    auto norms = at::_foreach_norm(grads, 2);
+    auto total = at::stack(norms).norm(2);
+    auto coef = at::clamp(max_norm / (total + 1e-6), std::nullopt, 1.0);
+    at::_foreach_mul_(grads, coef);
+    return total.item<double>();
+  })
+}
+
+int ct_adam_step(const ct_tensor *params, const ct_tensor *exp_avg, const ct_tensor *exp_avg_sq,
+                 const ct_tensor *steps, int n, double lr, double beta1, double beta2, double eps,
+                 double weight_decay, ct_error *err) {
+  CT_TRY(-1, {
+    std::vector<Tensor> p, g, m, v, s;
+    for (int i = 0; i < n; i++) {
+      const Tensor &grad = T(params[i]).grad();
+      if (!grad.defined()) continue; // as torch: parameters without a gradient are skipped
+      p.push_back(T(params[i]));
+      g.push_back(grad);
+      m.push_back(T(exp_avg[i]));
+      v.push_back(T(exp_avg_sq[i]));
+      s.push_back(T(steps[i]));
+    }
+    if (p.empty()) return 0;
+    at::NoGradGuard guard;
+    // As torch.optim.Adam(fused=True): the step counters advance before the kernel reads them.
+    at::_foreach_add_(s, 1);
+    at::_fused_adam_(p, g, m, v, {}, s, lr, beta1, beta2, weight_decay, eps, false, false);
+    return 0;
+  })
+}
+
+// ---- autocast
+
+int ct_autocast_enter(int device_type, int dtype, ct_error *err) {
+  CT_TRY(-1, {
+    auto dev = (at::DeviceType)device_type;
+    int was = at::autocast::is_autocast_enabled(dev);
+    at::autocast::set_autocast_enabled(dev, true);
+    at::autocast::set_autocast_dtype(dev, st(dtype));
+    at::autocast::increment_nesting();
+    return was;
+  })
+}
+
+int ct_autocast_exit(int device_type, int was_enabled, int prev_dtype, ct_error *err) {
+  CT_TRY(-1, {
+    auto dev = (at::DeviceType)device_type;
+    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+    at::autocast::set_autocast_enabled(dev, was_enabled != 0);
+    at::autocast::set_autocast_dtype(dev, st(prev_dtype));
+    return 0;
+  })
+}
+
+int ct_autocast_enabled(int device_type) { return at::autocast::is_autocast_enabled((at::DeviceType)device_type); }
+int ct_autocast_dtype(int device_type) { return (int)at::autocast::get_autocast_dtype((at::DeviceType)device_type); }
+
+} // extern "C"
