@@ -5,10 +5,10 @@
 # after the other on the same machine. Both run with the same malloc regime (GLIBC_TUNABLES below:
 # no mmap'd buffers, trim past 1 GiB; ours also sets the same with mallopt at start-up).
 #
-#   swift build -c release && bench/train.sh [N_TRAIN] [SIZE] [EPOCHS]
+#   swift build -c release && bench/train.sh [N_TRAIN] [SIZE] [EPOCHS] [SEED]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-n=${1:-2000}; size=${2:-128}; epochs=${3:-3}
+n=${1:-2000}; size=${2:-128}; epochs=${3:-3}; seed=${4:-0}
 out=${BENCH_OUT:-/tmp/melanoma-bench-train}
 bin=.build/release/melanoma
 py=.venv/bin/python
@@ -17,7 +17,7 @@ export GLIBC_TUNABLES="glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=10737
 export OMP_NUM_THREADS=2
 "$bin" synth --out "$out/data" --size "$size" --train "$n" --test 10 --seed 1 >/dev/null
 flags=(--kernel-type bench_b0_meta --data-dir "$out/data" --data-folder "$size" --image-size "$size"
-       --enet-type efficientnet_b0 --batch-size 32 --num-workers 2 --init-lr 1e-4 --n-epochs "$epochs" --use-meta)
+       --enet-type efficientnet_b0 --batch-size 32 --num-workers 2 --init-lr 1e-4 --n-epochs "$epochs" --use-meta --seed "$seed")
 echo "== ours"
 /usr/bin/time -v "$bin" train "${flags[@]}" --fold 0 --model-dir "$out/w" --log-dir "$out/logs" 2>"$out/ours.time" \
   | tee "$out/ours.log"

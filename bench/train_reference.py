@@ -166,10 +166,11 @@ def main():
     p.add_argument("--fold", type=int, default=0)
     p.add_argument("--n-meta-dim", default="512,128")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seed", type=int, default=0)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
-    torch.manual_seed(0)
-    np.random.seed(0)
+    torch.manual_seed(a.seed)
+    np.random.seed(a.seed)
     df, _, meta, n_meta, mel_idx = get_df(a.kernel_type, a.out_dim, a.data_dir, a.data_folder, a.use_meta)
     tr, va = get_transforms(a.image_size)
     train_df, valid_df = df[df["fold"] != a.fold], df[df["fold"] == a.fold]
