@@ -58,9 +58,7 @@ struct Evaluate: ParsableCommand {
     func run() throws {
         try reportingErrors("evaluate") {
             MallocRegime.keepAllBuffers()
-            guard let choice = EvalChoice(rawValue: eval) else {
-                throw ValidationError("--eval must be best, best_20 or final, got '\(eval)'")
-            }
+            let choice = try parseEval(eval)
             let out = try EvaluateRun.run(try flags.options(folds: fold), eval: choice, oofDir: oofDir, console: say)
             FileHandle.standardOutput.write(Data(out.block.utf8))
             say("oof       \(out.oofFile.path)")
@@ -86,12 +84,18 @@ struct Predict: ParsableCommand {
     func run() throws {
         try reportingErrors("predict") {
             MallocRegime.keepAllBuffers()
-            guard let choice = EvalChoice(rawValue: eval) else {
-                throw ValidationError("--eval must be best, best_20 or final, got '\(eval)'")
-            }
+            let choice = try parseEval(eval)
             let url = try PredictRun.run(try flags.options(folds: fold), eval: choice, subDir: subDir, nTest: nTest,
                                          console: say)
             say("wrote     \(url.path)")
         }
     }
+}
+
+/// `--eval`: which checkpoint of each fold evaluate and predict read.
+func parseEval(_ text: String) throws -> EvalChoice {
+    guard let choice = EvalChoice(rawValue: text) else {
+        throw ValidationError("--eval must be best, best_20 or final, got '\(text)'")
+    }
+    return choice
 }

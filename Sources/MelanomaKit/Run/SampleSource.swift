@@ -11,11 +11,13 @@ extension MelanomaNet: TrainableModel {
 /// from that seed; a validation or test pass (nil) keeps row order and only resizes and normalises.
 public final class SampleSource: BatchSource {
     public let samples: [Sample]
+    let items: [LoaderItem]
     let imageSize: Int, batchSize: Int, numWorkers: Int
     let augment: Bool
 
     public init(samples: [Sample], imageSize: Int, batchSize: Int, numWorkers: Int, augment: Bool) {
         self.samples = samples
+        items = samples.map { LoaderItem(path: $0.filepath, meta: $0.meta, target: $0.target >= 0 ? $0.target : nil) }
         self.imageSize = imageSize
         self.batchSize = batchSize
         self.numWorkers = numWorkers
@@ -33,7 +35,6 @@ public final class SampleSource: BatchSource {
 
     public func makeStream(seed: UInt64?) throws -> BatchStream {
         let training = augment && seed != nil
-        let items = samples.map { LoaderItem(path: $0.filepath, meta: $0.meta, target: $0.target >= 0 ? $0.target : nil) }
         let transform = training ? AugmentConfig.train(imageSize: imageSize) : .validation(imageSize: imageSize)
         let config = LoaderConfig(batchSize: batchSize, numWorkers: numWorkers, shuffle: training,
                                   dropLast: training && dropsSingleton, seed: seed ?? 0)
