@@ -3,6 +3,7 @@
 // Layers (a lower one never imports a higher one):
 //   CTorch / CImage (C shims) -> Torch -> NN -> Models -> MelanomaKit -> melanoma (CLI)
 //                     CImage  -> Imaging --------------^
+// Basics (seeded random numbers, atomic files, the malloc policy) is plain Swift under every layer.
 import PackageDescription
 import Foundation
 
@@ -19,7 +20,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: [
@@ -50,22 +50,22 @@ let package = Package(
                 .linkedLibrary("turbojpeg"), .linkedLibrary("png"),
             ]
         ),
-        .target(name: "Torch", dependencies: ["CTorch"]),
+        .target(name: "Basics"),
+        .target(name: "Torch", dependencies: ["CTorch", "Basics"]),
         .target(name: "NN", dependencies: ["Torch"]),
-        .target(name: "Imaging", dependencies: ["CImage"]),
+        .target(name: "Imaging", dependencies: ["CImage", "Basics"]),
         .target(name: "Models", dependencies: ["NN"]),
         .target(
             name: "MelanomaKit",
             dependencies: [
-                "Models", "Imaging", "CImage",
+                "Models", "Imaging", "Basics",
                 .product(name: "SwiftCSV", package: "SwiftCSV"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "melanoma",
             dependencies: [
-                "MelanomaKit", "Models",
+                "MelanomaKit", "Models", "Basics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
-        .testTarget(name: "MelanomaKitTests", dependencies: ["MelanomaKit", "TestSupport"]),
+        .testTarget(name: "MelanomaKitTests", dependencies: ["MelanomaKit", "Basics", "TestSupport"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -134,20 +134,6 @@ cv::Mat smooth_field(const cv::Mat &field, double sigma, int step) {
 }  // namespace
 
 extern "C" {
-int ci_flip(const uint8_t *src, int h, int w, int code, uint8_t *dst) {
-  CI_TRY({
-    cv::Mat out = rgb(dst, h, w);
-    cv::flip(rgb(src, h, w), out, code);
-  })
-}
-
-int ci_transpose(const uint8_t *src, int h, int w, uint8_t *dst) {
-  CI_TRY({
-    cv::Mat out = rgb(dst, w, h);
-    cv::transpose(rgb(src, h, w), out);
-  })
-}
-
 int ci_dihedral_lut(const uint8_t *src, int h, int w, int code, const uint8_t *lut, uint8_t *dst) {
   const bool transpose = code & 1, vflip = code & 2, hflip = code & 4;
   const int out_h = transpose ? w : h, out_w = transpose ? h : w;

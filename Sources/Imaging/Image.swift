@@ -1,3 +1,4 @@
+import Basics
 import CImage
 import Foundation
 
@@ -60,8 +61,17 @@ public struct Image: Sendable, Equatable {
 // MARK: decoding and encoding
 
 extension Image {
+    /// The container, told by the first bytes of the file (never by its name, as cv2.imread).
+    public enum Format: String, Sendable {
+        case jpeg, png
+
+        /// The file name extensions a file of this format usually has.
+        public var extensions: Set<String> { self == .jpeg ? ["jpg", "jpeg", "jpe", "jfif"] : ["png"] }
+    }
+
     /// Stored and decoded sizes of an encoded image, without decoding the pixels.
     public struct DecodePlan: Sendable {
+        public let format: Format
         public let storedWidth: Int, storedHeight: Int
         public let width: Int, height: Int
     }
@@ -74,7 +84,21 @@ extension Image {
             let p = raw.bindMemory(to: UInt8.self).baseAddress
             try ciCheck(name, ci_decode_plan(p, raw.count, Int32(minSide), &fmt, &sw, &sh, &ow, &oh))
         }
-        return DecodePlan(storedWidth: Int(sw), storedHeight: Int(sh), width: Int(ow), height: Int(oh))
+        return DecodePlan(format: fmt == CI_FORMAT_PNG ? .png : .jpeg, storedWidth: Int(sw), storedHeight: Int(sh),
+                          width: Int(ow), height: Int(oh))
+    }
+
+    /// The decode plan of a file (its header only): what a quick check of many files needs.
+    public static func plan(contentsOf url: URL, minSide: Int = 0) throws -> DecodePlan {
+        try plan(data: try readFile(url), minSide: minSide, name: url.path)
+    }
+
+    static func readFile(_ url: URL) throws -> Data {
+        do {
+            return try Data(contentsOf: url, options: .mappedIfSafe)
+        } catch {
+            throw ImageError("\(url.path): cannot read the file (\(error.localizedDescription))")
+        }
     }
 
     /// Decodes JPEG or PNG bytes; `name` is used in error messages.
@@ -90,13 +114,7 @@ extension Image {
 
     /// Decodes a JPEG or PNG file. Missing, empty, corrupt, truncated or non-image files throw an error naming it.
     public init(contentsOf url: URL, minSide: Int = 0) throws {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
-        } catch {
-            throw ImageError("\(url.path): cannot read the file (\(error.localizedDescription))")
-        }
-        try self.init(data: data, minSide: minSide, name: url.path)
+        try self.init(data: try Image.readFile(url), minSide: minSide, name: url.path)
     }
 
     public func jpegData(quality: Int = 95) throws -> Data {
@@ -121,10 +139,6 @@ extension Image {
     /// Writes PNG when the path ends in .png, JPEG otherwise; atomically (a temporary file, then a rename).
     public func write(to url: URL, quality: Int = 95) throws {
         let data = url.pathExtension.lowercased() == "png" ? try pngData() : try jpegData(quality: quality)
-        do {
-            try data.write(to: url, options: .atomic)
-        } catch {
-            throw ImageError("\(url.path): cannot write (\(error.localizedDescription))")
-        }
+        do { try AtomicFile.write(data, to: url) } catch { throw ImageError("\(error)") }
     }
 }

@@ -1,25 +1,9 @@
+import Basics
 import CTorch
 import Foundation
 
 /// Named tensors in a stable order, as a PyTorch `state_dict`.
 public typealias NamedTensors = [(name: String, tensor: Tensor)]
-
-/// Writes `data` to `url` through a temporary file and a rename, so a crash never leaves a
-/// half-written file behind.
-public func writeAtomically(to url: URL, _ write: (URL) throws -> Void) throws {
-    let dir = url.deletingLastPathComponent()
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))")
-    do {
-        try write(tmp)
-        if rename(tmp.path, url.path) != 0 {
-            throw TorchError("cannot move \(tmp.path) to \(url.path): \(String(cString: strerror(errno)))")
-        }
-    } catch {
-        try? FileManager.default.removeItem(at: tmp)
-        throw error
-    }
-}
 
 /// The safetensors format: u64 little-endian header length, a JSON header, then raw data.
 public enum SafeTensors {
@@ -43,7 +27,7 @@ public enum SafeTensors {
         }
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
         while (8 + json.count) % 8 != 0 { json.append(0x20) } // pad with spaces, as the reference writer
-        try writeAtomically(to: url) { tmp in
+        try AtomicFile.write(to: url) { tmp in
             _ = FileManager.default.createFile(atPath: tmp.path, contents: nil)
             let fh = try FileHandle(forWritingTo: tmp)
             defer { try? fh.close() }
@@ -117,7 +101,7 @@ public enum PyTorchFile {
         let cnames: [UnsafePointer<CChar>?] = names.map { UnsafePointer($0) }
         let hs: [ct_tensor?] = tensors.map { $0.tensor.handle }
         try withExtendedLifetime(tensors) {
-            try writeAtomically(to: url) { tmp in
+            try AtomicFile.write(to: url) { tmp in
                 _ = try checked { ct_save_pickle(tmp.path, cnames, hs, Int32(hs.count), $0) }
             }
         }

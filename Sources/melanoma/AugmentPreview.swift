@@ -13,18 +13,27 @@ struct AugmentPreview: ParsableCommand {
         """
     )
 
-    @Option(name: .customLong("images"), parsing: .upToNextOption, help: "Image files or folders.")
+    @Option(name: .flag("--images"), parsing: .upToNextOption, help: "Image files or folders.")
     var images: [String] = []
-    @Option(help: "Data root holding jpeg-melanoma-<F>x<F>/train.") var dataDir: String?
-    @Option(help: "Stored resolution F of the data folder.") var dataFolder: Int = 512
-    @Option(name: .customLong("n"), help: "Number of samples.") var count: Int = 16
-    @Option(help: "Model input size S.") var imageSize: Int = 384
-    @Option(help: "Augmentation seed.") var seed: UInt64 = 0
-    @Option(help: "Epoch whose augmentation to show.") var epoch: Int = 0
-    @Flag(help: "Decode at the stored size (the original) instead of DCT-reduced.") var fullDecode = false
-    @Option(help: "Output PNG.") var out: String = "grid.png"
+    @Option(name: .flag("--data-dir"), help: "Data root holding jpeg-melanoma-<F>x<F>/train.")
+    var dataDir: String?
+    @Option(name: .flag("--data-folder"), help: "Stored resolution F of the data folder.")
+    var dataFolder: Int = 512
+    @Option(name: .flag("--n"), help: "Number of samples.") var count: Int = 16
+    @Option(name: .flag("--image-size"), help: "Model input size S.")
+    var imageSize: Int = 384
+    @Option(name: .flag("--seed"), help: "Augmentation seed.")
+    var seed: UInt64 = 0
+    @Option(name: .flag("--epoch"), help: "Epoch whose augmentation to show.")
+    var epoch: Int = 0
+    @Flag(name: .flag("--full-decode"), help: "Decode at the stored size (the original) instead of DCT-reduced.")
+    var fullDecode = false
+    @Option(name: .flag("--out"), help: "Output PNG.")
+    var out: String = "grid.png"
 
-    func run() throws {
+    func run() throws { try reportingErrors("augment-preview") { try body() } }
+
+    func body() throws {
         guard count > 0, imageSize > 0 else { throw ValidationError("--n and --image-size must be positive") }
         let files = try PreviewInputs.list(images: images, dataDir: dataDir, dataFolder: dataFolder)
         var config = AugmentConfig.train(imageSize: imageSize)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Basics
 import Imaging
 import MelanomaKit
 
@@ -11,19 +12,32 @@ struct BenchAugment: ParsableCommand {
         abstract: "Images/s of decode + train transform at 256/384/512 from 512 and 768 JPEGs, vs the python reference."
     )
 
-    @Option(help: "Images per stored size.") var count = 64
-    @Option(help: "Loader workers on both sides.") var numWorkers = 2
-    @Option(help: "Batch size on both sides.") var batchSize = 16
-    @Option(help: "Measured epochs (after one warm-up epoch).") var epochs = 2
-    @Option(parsing: .upToNextOption, help: "Stored sizes.") var stored: [Int] = [512, 768]
-    @Option(parsing: .upToNextOption, help: "Output sizes.") var sizes: [Int] = [256, 384, 512]
-    @Option(help: "Python with torch, cv2 and albumentations (default: $MELANOMA_PYTHON or .venv/bin/python).") var python: String?
-    @Option(help: "malloc regime for both sides: keep (raised mmap/trim thresholds) or default.") var malloc = "keep"
-    @Flag(help: "Skip the python reference.") var noReference = false
-    @Option(help: "Folder for the synthetic JPEGs (default: a temporary folder).") var workDir: String?
-    @Flag(help: "Also print milliseconds per transform (one thread) at each stored size.") var perTransform = false
+    @Option(name: .flag("--count"), help: "Images per stored size.")
+    var count = 64
+    @Option(name: .flag("--num-workers"), help: "Loader workers on both sides.")
+    var numWorkers = 2
+    @Option(name: .flag("--batch-size"), help: "Batch size on both sides.")
+    var batchSize = 16
+    @Option(name: .flag("--epochs"), help: "Measured epochs (after one warm-up epoch).")
+    var epochs = 2
+    @Option(name: .flag("--stored"), parsing: .upToNextOption, help: "Stored sizes.")
+    var stored: [Int] = [512, 768]
+    @Option(name: .flag("--sizes"), parsing: .upToNextOption, help: "Output sizes.")
+    var sizes: [Int] = [256, 384, 512]
+    @Option(name: .flag("--python"), help: "Python with torch, cv2 and albumentations (default: $MELANOMA_PYTHON or .venv/bin/python).")
+    var python: String?
+    @Option(name: .flag("--malloc"), help: "malloc regime for both sides: keep (raised mmap/trim thresholds) or default.")
+    var malloc = "keep"
+    @Flag(name: .flag("--no-reference"), help: "Skip the python reference.")
+    var noReference = false
+    @Option(name: .flag("--work-dir"), help: "Folder for the synthetic JPEGs (default: a temporary folder).")
+    var workDir: String?
+    @Flag(name: .flag("--per-transform"), help: "Also print milliseconds per transform (one thread) at each stored size.")
+    var perTransform = false
 
-    func run() throws {
+    func run() throws { try reportingErrors("bench augment") { try body() } }
+
+    func body() throws {
         var env = ProcessInfo.processInfo.environment
         switch malloc {
         case "keep":
@@ -35,16 +49,19 @@ struct BenchAugment: ParsableCommand {
         let root = URL(fileURLWithPath: workDir ?? NSTemporaryDirectory()).appendingPathComponent("melanoma-bench-augment")
         let py = python ?? env["MELANOMA_PYTHON"] ?? FileManager.default.currentDirectoryPath + "/.venv/bin/python"
         let script = FileManager.default.currentDirectoryPath + "/bench/augment_reference.py"
+        if !noReference && !FileManager.default.fileExists(atPath: script) {
+            throw ValidationError("the python reference \(script) is not here: run from the repository root, or add --no-reference")
+        }
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; workers \(numWorkers), batch \(batchSize), "
             + "\(count) images, \(epochs) measured epoch(s) after 1 warm-up; malloc \(malloc)"
             + (malloc == "keep" ? " (mallopt here, GLIBC_TUNABLES=\(MallocRegime.tunables) for python)" : ""))
         print("stored  size   ours img/s  ours full-decode  python img/s  ratio  ratio(full-decode)")
         for s in stored {
             let dir = root.appendingPathComponent("\(s)")
-            try SyntheticLesions.write(count: count, side: s, to: dir)
+            try Synth.writeLesionImages(count: count, side: s, to: dir)
             let items = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".jpg") }.sorted()
-                .map { LoaderItem(path: dir.appendingPathComponent($0).path) }
-            if perTransform { try profile(URL(fileURLWithPath: items[0].path)) }
+                .map { Sample(imageName: $0, filepath: dir.appendingPathComponent($0).path) }
+            if perTransform { try profile(URL(fileURLWithPath: items[0].filepath)) }
             for size in sizes {
                 let ours = try measure(items, size: size, dct: true)
                 let full = try measure(items, size: size, dct: false)
@@ -60,17 +77,17 @@ struct BenchAugment: ParsableCommand {
         }
     }
 
-    func measure(_ items: [LoaderItem], size: Int, dct: Bool) throws -> Double {
+    func measure(_ items: [Sample], size: Int, dct: Bool) throws -> Double {
         var t = AugmentConfig.train(imageSize: size)
         t.dctScaling = dct
-        let loader = try BatchLoader(items: items, transform: t,
-                                     config: LoaderConfig(batchSize: batchSize, numWorkers: numWorkers, shuffle: true, seed: 1))
+        let loader = try BatchLoader(samples: items, transform: t,
+                                     config: LoaderConfig(batchSize: batchSize, numWorkers: numWorkers, training: true))
         var seconds = 0.0, images = 0
         for e in 0 ... epochs {
             let start = DispatchTime.now().uptimeNanoseconds
-            let it = loader.epoch(e)
+            let it = loader.iterator(seed: UInt64(e + 1))
             var n = 0
-            while let b = try it.nextBatch() { n += b.indices.count }
+            while let b = try it.nextBatch() { n += b.count }
             if e > 0 {
                 seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 images += n
@@ -125,39 +142,5 @@ struct BenchAugment: ParsableCommand {
             throw ValidationError("python reference failed (\(p.terminationStatus)): \(String(decoding: e, as: UTF8.self).suffix(800))")
         }
         return rate
-    }
-}
-
-/// Lesion-like synthetic JPEGs: skin gradient, a dark irregular blotch, hairs and sensor noise, so the codec and
-/// the transforms see realistic content (flat images would compress and filter unrealistically fast).
-enum SyntheticLesions {
-    static func write(count: Int, side: Int, to dir: URL) throws {
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        for i in 0 ..< count {
-            let url = dir.appendingPathComponent(String(format: "ISIC_%07d.jpg", i))
-            if FileManager.default.fileExists(atPath: url.path) { continue }
-            var rng = SampleRandom(seed: 99, epoch: side, index: i)
-            let cx = rng.uniform(0.35, 0.65) * Double(side), cy = rng.uniform(0.35, 0.65) * Double(side)
-            let rx = rng.uniform(0.12, 0.3) * Double(side), ry = rng.uniform(0.12, 0.3) * Double(side)
-            let hairs = (0 ..< 8).map { _ in (rng.uniform(0, Double(side)), rng.uniform(-2, 2), rng.uniform(0, Double(side))) }
-            var px = [UInt8](repeating: 0, count: side * side * 3)
-            for y in 0 ..< side {
-                for x in 0 ..< side {
-                    let fx = Double(x), fy = Double(y)
-                    let d = ((fx - cx) / rx) * ((fx - cx) / rx) + ((fy - cy) / ry) * ((fy - cy) / ry)
-                    let wobble = 0.25 * sin(atan2(fy - cy, fx - cx) * 5 + Double(i))
-                    let blotch = exp(-1.5 * d * (1 + wobble))
-                    var r = 200 + 25 * sin(fx / 41) - 150 * blotch, g = 150 + 20 * cos(fy / 37) - 110 * blotch
-                    var b = 130 + 15 * sin((fx + fy) / 53) - 95 * blotch
-                    for (x0, slope, y0) in hairs where abs(fy - (y0 + slope * (fx - x0))) < 1.5 { r = 40; g = 30; b = 25 }
-                    let n = Double(Int(rng.next() % 21) - 10)
-                    let o = (y * side + x) * 3
-                    px[o] = UInt8(max(0, min(255, r + n)))
-                    px[o + 1] = UInt8(max(0, min(255, g + n)))
-                    px[o + 2] = UInt8(max(0, min(255, b + n)))
-                }
-            }
-            try Image(width: side, height: side, pixels: px).write(to: url, quality: 95)
-        }
     }
 }

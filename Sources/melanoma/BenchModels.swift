@@ -14,25 +14,27 @@ struct BenchModels: ParsableCommand {
         discussion: "Prints one JSON line per (arch, mode) with the median over the timed iterations."
     )
 
-    @Option(help: "Comma-separated --enet-type names.")
+    @Option(name: .flag("--arch"), help: "Comma-separated --enet-type names.")
     var arch = "efficientnet_b0,efficientnet_b3"
 
-    @Option(help: "Comma-separated modes: forward (eval, no grad) and/or train (forward, backward, Adam).")
+    @Option(name: .flag("--mode"), help: "Comma-separated modes: forward (eval, no grad) and/or train (forward, backward, Adam).")
     var mode = "forward,train"
 
-    @Option var batch = 8
-    @Option var size = 256
-    @Option(help: "libtorch intra-op threads.")
+    @Option(name: .flag("--batch")) var batch = 8
+    @Option(name: .flag("--size")) var size = 256
+    @Option(name: .flag("--threads"), help: "libtorch intra-op threads.")
     var threads = 2
-    @Option var warmup = 2
-    @Option var iters = 5
-    @Option(help: "Out dim of the head.")
+    @Option(name: .flag("--warmup")) var warmup = 2
+    @Option(name: .flag("--iters")) var iters = 5
+    @Option(name: .flag("--out-dim"), help: "Out dim of the head.")
     var outDim = 9
-    @Flag(help: "Input and weights in channels-last memory format.")
+    @Flag(name: .flag("--channels-last"), help: "Input and weights in channels-last memory format.")
     var channelsLast = false
-    @Option var seed: UInt64 = 0
+    @Option(name: .flag("--seed")) var seed: UInt64 = 0
 
-    func run() throws {
+    func run() throws { try reportingErrors("bench models") { try body() } }
+
+    func body() throws {
         LibTorch.numThreads = threads
         LibTorch.manualSeed(seed)
         for name in arch.split(separator: ",").map(String.init) {

@@ -14,26 +14,36 @@ struct CheckData: ParsableCommand {
         """
     )
 
-    @Option(help: "Folder holding jpeg-melanoma-FxF (and jpeg-isic2019-FxF).") var dataDir: String
-    @Option(help: "Stored resolution F of jpeg-melanoma-FxF.") var dataFolder: Int
-    @Option(help: "Kernel type as in training; 'newfold' / 'oldfold' in it pick the fold map.") var kernelType = ""
-    @Option(help: "9 or 4 output classes (changes the external diagnosis mapping).") var outDim = 9
-    @Flag(help: "Validate and compute the metadata features.") var useMeta = false
-    @Option(help: "Write prepared_train.csv and prepared_test.csv to this folder.") var export: String?
-    @Option(help: "Seed of the folds made for a train.csv without tfrecord.") var foldSeed: UInt64 = 0
-    @Flag(help: "Skip reading JPEG headers (only existence and size are checked).") var noProbe = false
-    @Option(help: "Problems listed per severity before the rest are counted.") var maxProblems = 40
+    @Option(name: .flag("--data-dir"), help: "Folder holding jpeg-melanoma-FxF (and jpeg-isic2019-FxF).")
+    var dataDir: String
+    @Option(name: .flag("--data-folder"), help: "Stored resolution F of jpeg-melanoma-FxF.")
+    var dataFolder: Int
+    @Option(name: .flag("--kernel-type"), help: "Kernel type as in training; 'newfold' / 'oldfold' in it pick the fold map.")
+    var kernelType = ""
+    @Option(name: .flag("--out-dim"), help: "9 or 4 output classes (changes the external diagnosis mapping).")
+    var outDim = 9
+    @Flag(name: .flag("--use-meta"), help: "Validate and compute the metadata features.")
+    var useMeta = false
+    @Option(name: .flag("--export"), help: "Write prepared_train.csv and prepared_test.csv to this folder.")
+    var export: String?
+    @Option(name: .flag("--fold-seed"), help: "Seed of the folds made for a train.csv without tfrecord.")
+    var foldSeed: UInt64 = 0
+    @Flag(name: .flag("--quick"),
+          help: "Read only each image's header (format and size) instead of decoding every pixel.")
+    var quick = false
+    @Option(name: .flag("--max-problems"), help: "Problems listed per severity before the rest are counted.")
+    var maxProblems = 40
 
     func run() throws {
         let config = DatasetConfig(dataDir: dataDir, dataFolder: dataFolder, kernelType: kernelType, outDim: outDim,
-                                   useMeta: useMeta, foldSeed: foldSeed, probeImages: !noProbe)
-        let dataset: Dataset?, report: DataReport
-        do {
-            (dataset, report) = try Dataset.inspect(config)
-        } catch {
-            FileHandle.standardError.write(Data("check-data: \(error)\n".utf8))
-            throw ExitCode(2)
+                                   useMeta: useMeta, foldSeed: foldSeed, imageCheck: quick ? .header : .decode)
+        var result: (dataset: Dataset?, report: DataReport)?
+        let bar = ProgressBar(total: 0, label: quick ? "reading headers" : "decoding images")
+        try reportingErrors("check-data") {
+            result = try Dataset.inspect(config, progress: { done, total in bar.update(done: done, total: total) })
         }
+        bar.finish()
+        guard let (dataset, report) = result else { return }
         print(DataReportPrinter.render(report, config: config, maxProblems: maxProblems))
         let errors = report.errors.count
         if errors > 0 {
@@ -41,7 +51,7 @@ struct CheckData: ParsableCommand {
             throw ExitCode(1)
         }
         if let export, let dataset {
-            try dataset.exportPrepared(to: export)
+            try reportingErrors("check-data") { try dataset.exportPrepared(to: export) }
             print("exported \(export)/prepared_train.csv (\(dataset.train.count) rows) and prepared_test.csv (\(dataset.test.count) rows)")
         }
         print("ok")
@@ -81,9 +91,9 @@ enum DataReportPrinter {
             }
         }
         var images = "images       \(r.imagesChecked) listed, \(r.imagesMissing) missing, \(r.imagesUnreadable) unreadable"
-            + (r.imagesProbed ? "" : " (headers not read: --no-probe)")
+            + (r.imageCheck == .decode ? ", every pixel decoded" : ", headers read (--quick)")
         if !r.imageDimensions.isEmpty {
-            images += "; decoded headers: " + r.imageDimensions.sorted { $0.value > $1.value }
+            images += "; sizes: " + r.imageDimensions.sorted { $0.value > $1.value }
                 .map { "\($0.key) x\($0.value)" }.joined(separator: ", ")
         }
         out.append(images)

@@ -19,10 +19,12 @@ struct Convert: ParsableCommand {
     @Argument(help: "File to write (.safetensors or .pth).")
     var output: String
 
-    @Flag(help: "Drop a leading `module.` from every key (nn.DataParallel checkpoints).")
+    @Flag(name: .flag("--strip-module-prefix"), help: "Drop a leading `module.` from every key (nn.DataParallel checkpoints).")
     var stripModulePrefix = false
 
-    func run() throws {
+    func run() throws { try reportingErrors("convert") { try body() } }
+
+    func body() throws {
         let n = try Checkpoint.convert(from: URL(fileURLWithPath: input), to: URL(fileURLWithPath: output),
                                        stripModulePrefix: stripModulePrefix)
         print("wrote \(n) tensors to \(output)")

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Imaging
+import Basics
 import MelanomaKit
 
 /// The main job: synthesize a small dataset, train, evaluate out of fold, predict and score the test set.
@@ -14,19 +14,31 @@ struct Demo: ParsableCommand {
         """
     )
 
-    @Option(help: "Folder for the data, weights, logs, OOF and submission.") var out = "./demo-out"
-    @Option(help: "Synthetic training images.") var train = 1000
-    @Option(help: "Synthetic test images.") var test = 300
-    @Option(help: "Stored JPEG size.") var size = 128
-    @Option(help: "Network input size.") var imageSize = 64
-    @Option(help: "Backbone.") var enetType = "efficientnet_b0"
-    @Option(help: "Epochs per fold.") var nEpochs = 5
-    @Option(help: "Learning rate before warm-up (peak is 10x); higher than the original's 3e-5 because the demo starts from random weights.")
+    @Option(name: .flag("--out"), help: "Folder for the data, weights, logs, OOF and submission.")
+    var out = "./demo-out"
+    @Option(name: .flag("--train"), help: "Synthetic training images.")
+    var train = 1000
+    @Option(name: .flag("--test"), help: "Synthetic test images.")
+    var test = 300
+    @Option(name: .flag("--size"), help: "Stored JPEG size.")
+    var size = 128
+    @Option(name: .flag("--image-size"), help: "Network input size.")
+    var imageSize = 64
+    @Option(name: .flag("--enet-type"), help: "Backbone.")
+    var enetType = "efficientnet_b0"
+    @Option(name: .flag("--n-epochs"), help: "Epochs per fold.")
+    var nEpochs = 5
+    @Option(name: .flag("--init-lr"),
+            help: "Learning rate before warm-up (peak is 10x); higher than the original's 3e-5 because the demo starts from random weights.")
     var initLr = 1e-4
-    @Option(help: "Folds to train.") var fold = "0,1"
-    @Option(help: "Images per batch.") var batchSize = 32
-    @Option(help: "Loader threads.") var numWorkers = 2
-    @Option(help: "Seed for the data and the run.") var seed: UInt64 = 0
+    @Option(name: .flag("--fold"), help: "Folds to train.")
+    var fold = "0,1"
+    @Option(name: .flag("--batch-size"), help: "Images per batch.")
+    var batchSize = 32
+    @Option(name: .flag("--num-workers"), help: "Loader threads.")
+    var numWorkers = RunFlags.defaults.numWorkers
+    @Option(name: .flag("--seed"), help: "Seed for the data and the run.")
+    var seed = RunFlags.defaults.seed
 
     func run() throws {
         try reportingErrors("demo") {
@@ -37,8 +49,9 @@ struct Demo: ParsableCommand {
             let s = try Synth.generate(SynthConfig(outDir: dataDir, size: size, train: train, test: test, seed: seed))
             say("          \(s.trainMalignant) melanomas in train, \(s.testMalignant) in test, \(String(format: "%.1f", s.seconds)) s")
 
-            var o = RunOptions(kernelType: "demo_\(enetType)_meta_\(imageSize)", dataDir: dataDir, dataFolder: size,
-                               imageSize: imageSize, enetType: enetType)
+            var o = RunOptions(kernelType: "demo_\(enetType)_meta_\(imageSize)", dataFolder: size, imageSize: imageSize,
+                               enetType: enetType)
+            o.dataDir = dataDir
             o.useMeta = true
             o.batchSize = batchSize
             o.numWorkers = numWorkers
@@ -46,16 +59,18 @@ struct Demo: ParsableCommand {
             o.logDir = out + "/logs"
             o.folds = try parseInts(fold, flag: "--fold")
             o.seed = seed
+            o.nEpochs = nEpochs
+            o.initLR = initLr
 
-            say("== 2/5 train \(enetType) + metadata, folds \(fold), \(nEpochs) epochs each")
-            _ = try TrainRun.run(o, nEpochs: nEpochs, initLR: initLr, pretrained: nil, resume: false, console: say)
+            say("== 2/5 train \(enetType) + metadata, folds \(fold), \(plural(nEpochs, "epoch")) each")
+            _ = try TrainRun.run(o, pretrained: nil, resume: false, console: say)
 
             say("== 3/5 evaluate out of fold (8-way TTA)")
             let ev = try EvaluateRun.run(o, eval: .best, oofDir: out + "/oofs", console: say)
             FileHandle.standardOutput.write(Data(ev.block.utf8))
 
             say("== 4/5 predict the test set (fold models x 8 TTA)")
-            let sub = try PredictRun.run(o, eval: .best, subDir: out + "/subs", nTest: 8, console: say)
+            let sub = try PredictRun.run(o, eval: .best, subDir: out + "/subs", console: say)
 
             say("== 5/5 score against the synthetic test labels")
             let auc = try DemoScore.testAUC(submission: sub, labels: URL(fileURLWithPath: "\(dataDir)/jpeg-melanoma-\(size)x\(size)/test_labels.csv"))

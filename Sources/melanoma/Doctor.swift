@@ -10,7 +10,7 @@ struct Doctor: ParsableCommand {
         discussion: "Exits non-zero with a one-line reason when something the pipeline needs is missing."
     )
 
-    @Flag(help: "Fail unless a CUDA GPU is usable.")
+    @Flag(name: .flag("--require-cuda"), help: "Fail unless a CUDA GPU is usable.")
     var requireCuda = false
 
     func run() throws {

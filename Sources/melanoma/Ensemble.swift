@@ -17,16 +17,18 @@ struct Ensemble: ParsableCommand {
     @Argument(help: "Submission CSVs (image_name,target). Default: every *csv in --sub-dir.")
     var files: [String] = []
 
-    @Option(name: .customLong("sub-dir"), help: "Folder of submissions used when no FILES are given (default ./subs).")
+    @Option(name: .flag("--sub-dir"), help: "Folder of submissions used when no FILES are given (default ./subs).")
     var subDir: String?
 
-    @Option(help: "Comma-separated weight per submission, in file order; divided by their sum.")
+    @Option(name: .flag("--weights"), help: "Comma-separated weight per submission, in file order; divided by their sum.")
     var weights: String?
 
-    @Option(help: "Where to write the ensemble.")
+    @Option(name: .flag("--out"), help: "Where to write the ensemble.")
     var out: String = "final_sub1.csv"
 
-    func run() throws {
+    func run() throws { try reportingErrors("ensemble") { try body() } }
+
+    func body() throws {
         let output = URL(fileURLWithPath: out)
         let inputs: [URL]
         if !files.isEmpty {

@@ -13,25 +13,29 @@ struct SynthCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Output folder (the --data-dir of training).") var out: String
-    @Option(help: "Image size F (square JPEGs, folder jpeg-melanoma-FxF).") var size = 128
-    @Option(help: "2020-style training images.") var train = 600
-    @Option(help: "Test images (labels go to test_labels.csv).") var test = 200
-    @Option(help: "ISIC 2019-style external images (0: no external folder).") var external = 0
-    @Option(help: "Random seed.") var seed: UInt64 = 0
-    @Option(help: "Share of melanomas in train and test.") var malignantRate = 0.15
-    @Option(help: "JPEG quality.") var quality = 90
+    @Option(name: .flag("--out"), help: "Output folder (the --data-dir of training).")
+    var out: String
+    @Option(name: .flag("--size"), help: "Image size F (square JPEGs, folder jpeg-melanoma-FxF).")
+    var size = 128
+    @Option(name: .flag("--train"), help: "2020-style training images.")
+    var train = 600
+    @Option(name: .flag("--test"), help: "Test images (labels go to test_labels.csv).")
+    var test = 200
+    @Option(name: .flag("--external"), help: "ISIC 2019-style external images (0: no external folder).")
+    var external = 0
+    @Option(name: .flag("--seed"), help: "Random seed.")
+    var seed: UInt64 = 0
+    @Option(name: .flag("--malignant-rate"), help: "Share of melanomas in train and test.")
+    var malignantRate = 0.15
+    @Option(name: .flag("--quality"), help: "JPEG quality.")
+    var quality = 90
 
-    func run() throws {
+    func run() throws { try reportingErrors("synth") { try body() } }
+
+    func body() throws {
         let config = SynthConfig(outDir: out, size: size, train: train, test: test, external: external, seed: seed,
                                  malignantRate: malignantRate, quality: quality)
-        let s: SynthSummary
-        do {
-            s = try Synth.generate(config)
-        } catch {
-            FileHandle.standardError.write(Data("synth: \(error)\n".utf8))
-            throw ExitCode(1)
-        }
+        let s = try Synth.generate(config)
         print("train     \(s.trainRows) images, \(s.trainPatients) patients, \(s.trainMalignant) melanomas")
         print("test      \(s.testRows) images, \(s.testPatients) patients, \(s.testMalignant) melanomas (test_labels.csv)")
         if s.externalRows > 0 { print("external  \(s.externalRows) images, \(s.externalMalignant) MEL") }

@@ -1,6 +1,6 @@
 import ArgumentParser
+import Basics
 import Foundation
-import Imaging
 import MelanomaKit
 
 struct Train: ParsableCommand {
@@ -20,82 +20,38 @@ struct Train: ParsableCommand {
     )
 
     @OptionGroup var flags: RunFlags
-    @Option(help: "Adam learning rate before warm-up; the peak is 10x.") var initLr = 3e-5
-    @Option(help: "Epochs per fold.") var nEpochs = 15
-    @Option(help: "Folds to train, in order.") var fold = "0,1,2,3,4"
-    @Option(help: "ImageNet weights for the backbone (.pth or .safetensors of timm/geffnet/resnest/pretrainedmodels).")
+    @Option(name: .flag("--init-lr"), help: "Adam learning rate before warm-up; the peak is 10x.")
+    var initLr = RunFlags.defaults.initLR
+    @Option(name: .flag("--n-epochs"), help: "Epochs per fold.")
+    var nEpochs = RunFlags.defaults.nEpochs
+    @Option(name: .flag("--pretrained"),
+            help: "ImageNet weights for the backbone (.pth or .safetensors of timm/geffnet/resnest/pretrainedmodels).")
     var pretrained: String?
-    @Flag(help: "Continue an interrupted run from its last completed epoch.") var resume = false
+    @Flag(name: .flag("--resume"), help: "Continue an interrupted run from its last completed epoch.")
+    var resume = false
 
     func run() throws {
         try reportingErrors("train") {
             MallocRegime.keepAllBuffers()
-            let o = try flags.options(folds: fold)
-            let results = try TrainRun.run(o, nEpochs: nEpochs, initLR: initLr, pretrained: pretrained, resume: resume,
-                                           console: say)
-            for (f, r) in zip(o.folds, results) {
-                say("fold \(f)    best auc \(String(format: "%.6f", r.aucMax)), best auc_20 \(String(format: "%.6f", r.auc20Max))")
+            var o = try flags.options()
+            o.initLR = initLr
+            o.nEpochs = nEpochs
+            if o.debug && nEpochs != RunOptions.debugEpochs {
+                say("note      --DEBUG trains \(plural(RunOptions.debugEpochs, "epoch")) per fold (as the original), not --n-epochs \(nEpochs)")
             }
-            say("weights   \(o.modelDir)/\(o.kernelType)_{best,best_20,final}_fold{k}.pth; log \(o.logDir)/log_\(o.kernelType).txt")
+            let results = try TrainRun.run(o, pretrained: pretrained, resume: resume, console: say)
+            let dir = URL(fileURLWithPath: o.modelDir)
+            for (f, r) in zip(o.folds, results) {
+                let note = r.alreadyFinished ? " (finished earlier; nothing trained)" : ""
+                say("fold \(f)    best auc \(score(r.aucMax)), best auc_20 \(score(r.auc20Max))\(note)")
+                let written = EvalChoice.allCases.map { o.names.checkpoint($0, fold: f) }
+                    .filter { FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).path) }
+                say("          " + (written.isEmpty ? "no checkpoint written" : written.joined(separator: ", ")))
+            }
+            say("weights   \(dir.standardizedFileURL.path)/; log \(URL(fileURLWithPath: o.logDir).standardizedFileURL.path)/log_\(o.kernelType).txt")
         }
     }
-}
 
-struct Evaluate: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Out-of-fold evaluation with 8-way TTA, as the original evaluate.py.",
-        discussion: """
-        Prints and logs auc_all_raw, auc_all_rank, auc_20_raw and auc_20_rank, and writes the OOF \
-        predictions (image_name,fold,is_ext,target,pred) to --oof-dir/{kernel}_{eval}_oof.csv.
-        """
-    )
-
-    @OptionGroup var flags: RunFlags
-    @Option(help: "Checkpoint: best, best_20 or final.") var eval = "best"
-    @Option(help: "Where the OOF CSV goes.") var oofDir = "./oofs"
-    @Option(help: "Folds to evaluate.") var fold = "0,1,2,3,4"
-
-    func run() throws {
-        try reportingErrors("evaluate") {
-            MallocRegime.keepAllBuffers()
-            let choice = try parseEval(eval)
-            let out = try EvaluateRun.run(try flags.options(folds: fold), eval: choice, oofDir: oofDir, console: say)
-            FileHandle.standardOutput.write(Data(out.block.utf8))
-            say("oof       \(out.oofFile.path)")
-        }
-    }
-}
-
-struct Predict: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Predict the test set with every fold model and TTA, as the original predict.py.",
-        discussion: """
-        The melanoma probability is softmax[:, mel_idx] averaged over --n-test TTA variants and the fold \
-        models; written as image_name,target in test.csv order to --sub-dir/sub_{kernel}_{eval}.csv.
-        """
-    )
-
-    @OptionGroup var flags: RunFlags
-    @Option(help: "Checkpoint: best, best_20 or final.") var eval = "best"
-    @Option(help: "Where the submission goes.") var subDir = "./subs"
-    @Option(help: "TTA variants (1-8).") var nTest = 8
-    @Option(help: "Fold models to average.") var fold = "0,1,2,3,4"
-
-    func run() throws {
-        try reportingErrors("predict") {
-            MallocRegime.keepAllBuffers()
-            let choice = try parseEval(eval)
-            let url = try PredictRun.run(try flags.options(folds: fold), eval: choice, subDir: subDir, nTest: nTest,
-                                         console: say)
-            say("wrote     \(url.path)")
-        }
-    }
-}
-
-/// `--eval`: which checkpoint of each fold evaluate and predict read.
-func parseEval(_ text: String) throws -> EvalChoice {
-    guard let choice = EvalChoice(rawValue: text) else {
-        throw ValidationError("--eval must be best, best_20 or final, got '\(text)'")
-    }
-    return choice
+    /// A best score, or n/a when no epoch had one (an AUC is undefined on a fold with one class).
+    func score(_ x: Double) -> String { x.isFinite && x > 0 ? String(format: "%.6f", x) : "n/a" }
 }

@@ -110,7 +110,7 @@ import Testing
         let root = try DataFixture.make(train: ([DataFixture.header] + DataFixture.goodTrain).joined(separator: "\n"))
         defer { try? FileManager.default.removeItem(at: root) }
         var config = DataFixture.config(root, useMeta: false)
-        config.probeImages = true
+        config.imageCheck = .decode
         let e = try #require(throws: DataError.self) { try Dataset.load(config) }
         expectProblem(e.problems, file: "train.csv", row: 1, line: 2, column: "image_name", contains: "not a readable JPEG")
     }

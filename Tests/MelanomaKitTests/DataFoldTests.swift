@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import MelanomaKit
 import Testing
@@ -10,8 +11,8 @@ import Testing
         var patients: [String?] = [], malignant: [Bool] = []
         var p = 0
         while patients.count < 1500 {
-            let k = 1 + rng.int(30) * rng.int(2) + rng.int(4)
-            let mal = rng.chance(0.3) ? 1 + rng.int(3) : 0
+            let k = 1 + rng.below(30) * rng.below(2) + rng.below(4)
+            let mal = rng.chance(0.3) ? 1 + rng.below(3) : 0
             for j in 0 ..< k {
                 patients.append(rng.chance(0.02) ? nil : "IP_\(p)")
                 malignant.append(j < mal)

@@ -38,7 +38,7 @@ import Testing
     @Test func layoutPassesCheckData() throws {
         let root = try Self.generate(seed: 1)
         defer { try? FileManager.default.removeItem(at: root) }
-        var config = DatasetConfig(dataDir: root.path, dataFolder: 32, outDim: 9, useMeta: true, probeImages: true)
+        var config = DatasetConfig(dataDir: root.path, dataFolder: 32, outDim: 9, useMeta: true, imageCheck: .header)
         let ds = try Dataset.load(config)
         #expect(ds.report.errors.isEmpty)
         #expect(ds.report.imageDimensions == ["32x32": ds.train.count + ds.test.count])

@@ -43,10 +43,10 @@ struct PipelineEnsembleTests {
     }
 
     @Test func weightsAreValidated() throws {
-        #expect(throws: SubmissionError.self) { try RankEnsemble.parseWeights("1,2", count: 3) }
-        #expect(throws: SubmissionError.self) { try RankEnsemble.parseWeights("1,x,2", count: 3) }
-        #expect(throws: SubmissionError.self) { try RankEnsemble.parseWeights("1,-1,2", count: 3) }
-        #expect(throws: SubmissionError.self) { try RankEnsemble.parseWeights("0,0", count: 2) }
+        #expect(throws: RunError.self) { try RankEnsemble.parseWeights("1,2", count: 3) }
+        #expect(throws: RunError.self) { try RankEnsemble.parseWeights("1,x,2", count: 3) }
+        #expect(throws: RunError.self) { try RankEnsemble.parseWeights("1,-1,2", count: 3) }
+        #expect(throws: RunError.self) { try RankEnsemble.parseWeights("0,0", count: 2) }
         #expect(try RankEnsemble.parseWeights(" 1, 2 ", count: 2) == [1, 2])
     }
 

@@ -11,7 +11,7 @@ func readReferenceCSV(_ url: URL) throws -> (header: [String], rows: [[String]])
 }
 
 func parseDouble(_ s: String, _ context: String) throws -> Double {
-    guard let v = Double(s) else { throw MetricError("\(context): '\(s)' is not a number") }
+    guard let v = Double(s) else { throw RunError("\(context): '\(s)' is not a number") }
     return v
 }
 
@@ -44,7 +44,7 @@ struct PipelineMetricsTests {
             #expect(worst <= 1e-9, "percentile rank diverged from pandas on case \(name): max |diff| \(worst)")
 
             if expected == "undefined" {
-                #expect(throws: MetricError.self, "case \(name): one class only must be an error") {
+                #expect(throws: RunError.self, "case \(name): one class only must be an error") {
                     try Metrics.rocAUC(labels: labels, scores: scores)
                 }
                 do { _ = try Metrics.rocAUC(labels: labels, scores: scores, what: "auc_20") } catch {
@@ -90,9 +90,9 @@ struct PipelineMetricsTests {
     }
 
     @Test func errorsAreClear() throws {
-        #expect(throws: MetricError.self) { try Metrics.rocAUC(labels: [true, false], scores: [0.1]) }
-        #expect(throws: MetricError.self) { try Metrics.rocAUC(labels: [true, false], scores: [0.1, .nan]) }
-        #expect(throws: MetricError.self) { try Metrics.accuracy(probabilities: [0.1, 0.9, 0.3], classes: 2, targets: [1, 0]) }
+        #expect(throws: RunError.self) { try Metrics.rocAUC(labels: [true, false], scores: [0.1]) }
+        #expect(throws: RunError.self) { try Metrics.rocAUC(labels: [true, false], scores: [0.1, .nan]) }
+        #expect(throws: RunError.self) { try Metrics.accuracy(probabilities: [0.1, 0.9, 0.3], classes: 2, targets: [1, 0]) }
         // Ranks within groups equal ranks computed on each group alone.
         let v = [0.3, 0.1, 0.3, 0.9, 0.2, 0.2]
         let g = [0, 1, 0, 1, 0, 1]

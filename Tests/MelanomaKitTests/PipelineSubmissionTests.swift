@@ -61,7 +61,7 @@ struct PipelineSubmissionTests {
         try OOFFile.write(rows, to: u)
         #expect(try OOFFile.read(u) == rows)
         let bad = try file(dir, "bad.csv", "image_name,fold,is_ext,target,pred\nA,0,2,1,0.5\n")
-        #expect(throws: SubmissionError.self) { try OOFFile.read(bad) }
+        #expect(throws: DataError.self) { try OOFFile.read(bad) }
         do { _ = try OOFFile.read(bad) } catch { #expect("\(error)".contains("line 2, column is_ext")) }
     }
 }

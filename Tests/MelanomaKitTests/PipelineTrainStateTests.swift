@@ -68,7 +68,7 @@ struct PipelineTrainStateTests {
         // Another fold's or kernel's state is refused; a damaged file names itself.
         let other = ResumeStore(modelDir: dir, names: CheckpointNames(kernelType: "other"), fold: 2)
         try FileManager.default.copyItem(at: store.stateURL, to: other.stateURL)
-        #expect(throws: PipelineError.self) { try other.load() }
+        #expect(throws: RunError.self) { try other.load() }
         try Data("{\"fold\": 1".utf8).write(to: store.stateURL)
         do { _ = try store.load(); Issue.record("damaged state accepted") } catch {
             #expect("\(error)".contains("k_resume_fold2.json"))

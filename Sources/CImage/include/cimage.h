@@ -16,8 +16,6 @@ const char *ci_last_error(void);
 /// OpenCV's own worker threads (cv::setNumThreads); the loader sets 1 because it parallelises over samples.
 void ci_set_opencv_threads(int n);
 void ci_free(void *p);
-/// glibc mallopt(M_MMAP_THRESHOLD / M_TRIM_THRESHOLD); -1 where not glibc or refused.
-int ci_malloc_keep_freed(int64_t mmap_threshold, int64_t trim_threshold);
 
 // ---- codecs (codec.cpp) ----
 enum { CI_FORMAT_JPEG = 1, CI_FORMAT_PNG = 2 };
@@ -33,10 +31,6 @@ int ci_jpeg_compress(const uint8_t *rgb, int w, int h, int quality, uint8_t **ou
 int ci_png_compress(const uint8_t *rgb, int w, int h, uint8_t **out, size_t *out_size);
 
 // ---- pixel operations (augment.cpp); the calls albumentations 0.4.6 makes ----
-/// cv::flip: code 0 = vertical (rows), 1 = horizontal (columns), -1 = both.
-int ci_flip(const uint8_t *src, int h, int w, int code, uint8_t *dst);
-/// Swaps rows and columns: dst is w x h.
-int ci_transpose(const uint8_t *src, int h, int w, uint8_t *dst);
 /// Flips/transposes in one pass then applies lut to every byte (dihedral code bit0 = transpose,
 /// bit1 = vertical flip, bit2 = horizontal flip, applied in that order); lut may be NULL.
 int ci_dihedral_lut(const uint8_t *src, int h, int w, int code, const uint8_t *lut, uint8_t *dst);

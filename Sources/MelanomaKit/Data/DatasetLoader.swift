@@ -1,7 +1,7 @@
 import Foundation
 
 /// A CSV row that survived the row filters, with the fields get_df and get_meta_data use.
-struct RawRow {
+struct RawRow: Sendable {
     var file: String
     var row: Int
     var line: Int
@@ -22,9 +22,10 @@ enum DatasetLoader {
 
     static let metaColumns = ["patient_id", "sex", "age_approx", "anatom_site_general_challenge"]
 
-    static func inspect(_ config: DatasetConfig) throws -> (Dataset?, DataReport) {
+    static func inspect(_ config: DatasetConfig,
+                        progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> (Dataset?, DataReport) {
         guard config.outDim == 9 || config.outDim == 4 else {
-            throw DataError(file: config.train2020CSV, "--out-dim \(config.outDim) is not supported (9 or 4)")
+            throw RunError(.outDim, "\(config.outDim) is not supported (9 or 4)")
         }
         var log = ProblemLog()
         var report = DataReport()
@@ -86,17 +87,17 @@ enum DatasetLoader {
         }
         if train.isEmpty { log.error(config.train2020CSV, "no training rows are left after the row filters") }
 
-        // Images: existence and byte size (image_size feature), optionally the JPEG header.
-        let checker = ImageFileChecker(probe: config.probeImages)
-        var trainSizes = [Double](repeating: 1, count: train.count)
-        for (i, r) in train.enumerated() { trainSizes[i] = checker.check(r, log: &log) }
-        var testSizes = [Double](repeating: 1, count: testRows.count)
-        for (i, r) in testRows.enumerated() { testSizes[i] = checker.check(r, log: &log) }
-        report.imagesChecked = train.count + testRows.count
-        report.imageDimensions = checker.dimensions
-        report.imagesMissing = checker.missing
-        report.imagesUnreadable = checker.unreadable
-        report.imagesProbed = config.probeImages
+        // Images: existence and byte size (image_size feature); with check-data also the header or every pixel.
+        let total = train.count + testRows.count, offset = train.count
+        func shifted(_ by: Int) -> (@Sendable (Int, Int) -> Void)? {
+            guard let progress else { return nil }
+            return { done, _ in progress(by + done, total) }
+        }
+        let trainSizes = ImageFileChecker.check(train, mode: config.imageCheck, log: &log, report: &report,
+                                                progress: shifted(0))
+        let testSizes = ImageFileChecker.check(testRows, mode: config.imageCheck, log: &log, report: &report,
+                                               progress: shifted(offset))
+        report.imageCheck = config.imageCheck
 
         var metaNames: [String] = []
         var trainMeta: [[Float]] = Array(repeating: [], count: train.count)

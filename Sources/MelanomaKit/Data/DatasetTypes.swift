@@ -14,11 +14,11 @@ public struct DatasetConfig: Sendable, Equatable {
     public var foldSeed: UInt64
     /// Write the folds made for a train.csv without tfrecord next to it (folds.csv), so later runs reuse them.
     public var writeFolds: Bool
-    /// Read every JPEG header (check-data); otherwise only existence and byte size are checked.
-    public var probeImages: Bool
+    /// How closely image files are checked: training needs them present; check-data decodes them.
+    public var imageCheck: ImageCheck
 
     public init(dataDir: String, dataFolder: Int = 512, kernelType: String = "", outDim: Int = 9,
-                useMeta: Bool = false, foldSeed: UInt64 = 0, writeFolds: Bool = true, probeImages: Bool = false) {
+                useMeta: Bool = false, foldSeed: UInt64 = 0, writeFolds: Bool = true, imageCheck: ImageCheck = .exists) {
         self.dataDir = dataDir
         self.dataFolder = dataFolder
         self.kernelType = kernelType
@@ -26,7 +26,7 @@ public struct DatasetConfig: Sendable, Equatable {
         self.useMeta = useMeta
         self.foldSeed = foldSeed
         self.writeFolds = writeFolds
-        self.probeImages = probeImages
+        self.imageCheck = imageCheck
     }
 
     public var folder2020: String { dataDir.appendingPath("jpeg-melanoma-\(dataFolder)x\(dataFolder)") }
@@ -80,8 +80,10 @@ public struct Dataset: Sendable {
 
     /// Reads the dataset and reports every problem; the dataset is nil when a train file could not be read.
     /// Throws only for a configuration no data can satisfy (an unsupported --out-dim).
-    public static func inspect(_ config: DatasetConfig) throws -> (dataset: Dataset?, report: DataReport) {
-        let (dataset, report) = try DatasetLoader.inspect(config)
+    /// `progress` receives (images checked, images listed) from worker threads.
+    public static func inspect(_ config: DatasetConfig, progress: (@Sendable (Int, Int) -> Void)? = nil) throws
+        -> (dataset: Dataset?, report: DataReport) {
+        let (dataset, report) = try DatasetLoader.inspect(config, progress: progress)
         return (dataset, report)
     }
 
@@ -119,10 +121,10 @@ public struct DataReport: Sendable {
     public var metaFeatureNames: [String] = []
     public var imagesChecked = 0
     public var imagesMissing = 0
-    /// Empty, not a file, or (when probed) not a readable JPEG.
+    /// Empty, not a file, or (when read) not a readable JPEG or PNG.
     public var imagesUnreadable = 0
-    public var imagesProbed = false
-    /// "WxH" -> count, filled when JPEG headers are probed.
+    public var imageCheck: ImageCheck = .exists
+    /// "WxH" -> count, filled when headers are read.
     public var imageDimensions: [String: Int] = [:]
 
     public var errors: [DataProblem] { problems.filter { $0.severity == .error } }

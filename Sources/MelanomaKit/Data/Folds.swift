@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// The original's tfrecord -> fold maps (dataset.py get_df) and the fold rule for external rows.
@@ -51,9 +52,7 @@ public enum FoldMaker {
             members[key, default: []].append(i)
         }
         var rng = SplitMix64(seed: seed ^ 0x5EED_F01D)
-        for i in stride(from: order.count - 1, to: 0, by: -1) {
-            order.swapAt(i, Int(rng.next() % UInt64(i + 1)))
-        }
+        order.seededShuffle(using: &rng)
         struct Patient { let images: [Int]; let malignant: Int }
         var list = order.map { key -> Patient in
             let imgs = members[key] ?? []
@@ -117,38 +116,7 @@ enum FoldsFile {
     }
 
     static func write(path: String, names: [String], groups: [Int]) throws {
-        var text = "image_name,tfrecord\n"
-        for (n, g) in zip(names, groups) { text += "\(csvField(n)),\(g)\n" }
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try CSVWriter.write(header: ["image_name", "tfrecord"], rows: zip(names, groups).map { [$0, "\($1)"] },
+                            to: URL(fileURLWithPath: path))
     }
-}
-
-/// Quotes a CSV field when it needs it.
-func csvField(_ s: String) -> String {
-    if s.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) {
-        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-    return s
-}
-
-/// SplitMix64: tiny, seedable, and identical on every platform, which the synthetic data and folds rely on.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    public mutating func uniform() -> Double { Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0) }
-    public mutating func uniform(_ lo: Double, _ hi: Double) -> Double { lo + (hi - lo) * uniform() }
-    public mutating func normal() -> Double {
-        let u1 = max(uniform(), 1e-300), u2 = uniform()
-        return (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2)
-    }
-    public mutating func chance(_ p: Double) -> Bool { uniform() < p }
-    public mutating func int(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
 }

@@ -1,81 +1,92 @@
-import CImage
+import Basics
 import Foundation
+import Imaging
 
-/// Checks the JPEG files a dataset lists: present, non-empty and (optionally) a readable JPEG header.
-/// Returns the byte size that the image_size feature is made from.
-final class ImageFileChecker {
-    let probe: Bool
-    private(set) var dimensions: [String: Int] = [:]
-    private(set) var missing = 0
-    private(set) var unreadable = 0
-
-    init(probe: Bool) { self.probe = probe }
-
-    func check(_ r: RawRow, log: inout ProblemLog) -> Double {
-        var st = stat()
-        guard stat(r.filepath, &st) == 0 else {
-            log.error(r.file, row: r.row, line: r.line, column: "image_name", "image file \(r.filepath) is missing")
-            missing += 1
-            return 1
-        }
-        guard (st.st_mode & S_IFMT) == S_IFREG else {
-            log.error(r.file, row: r.row, line: r.line, column: "image_name", "\(r.filepath) is not a regular file")
-            unreadable += 1
-            return 1
-        }
-        guard st.st_size > 0 else {
-            log.error(r.file, row: r.row, line: r.line, column: "image_name", "image file \(r.filepath) is empty")
-            unreadable += 1
-            return 1
-        }
-        if probe {
-            switch JPEGProbe.dimensions(path: r.filepath) {
-            case .success(let (w, h)): dimensions["\(w)x\(h)", default: 0] += 1
-            case .failure(let why):
-                log.error(r.file, row: r.row, line: r.line, column: "image_name",
-                          "image file \(r.filepath) is not a readable JPEG (\(why.description))")
-                unreadable += 1
-            }
-        }
-        return Double(st.st_size)
-    }
+/// How closely the image files a dataset lists are looked at.
+public enum ImageCheck: String, Sendable {
+    /// Present, a regular file, not empty; the byte size feeds the image_size feature (what training needs).
+    case exists
+    /// Also the header: JPEG or PNG by content, with a size (`check-data --quick`).
+    case header
+    /// Also every pixel decoded, so a truncated or corrupt file is found before training reaches it
+    /// (`check-data`'s default).
+    case decode
 }
 
-struct ProbeFailure: Error, CustomStringConvertible { let description: String }
-
-enum JPEGProbe {
-    /// Width and height from the JPEG header; reads the first 64 KiB and the whole file only if needed.
-    static func dimensions(path: String) -> Result<(Int, Int), ProbeFailure> {
-        guard let fh = FileHandle(forReadingAtPath: path) else { return .failure(ProbeFailure(description: "cannot open")) }
-        defer { try? fh.close() }
-        var data: Data
-        do {
-            data = try fh.read(upToCount: 65536) ?? Data()
-        } catch {
-            return .failure(ProbeFailure(description: "cannot read: \(error.localizedDescription)"))
-        }
-        guard data.count >= 3, data[0] == 0xFF, data[1] == 0xD8, data[2] == 0xFF else {
-            return .failure(ProbeFailure(description: "no JPEG start marker"))
-        }
-        var result = header(data)
-        if case .failure = result, data.count == 65536, let rest = try? fh.readToEnd() {
-            data.append(rest)
-            result = header(data)
-        }
-        return result
+/// Checks the image files of the given rows, in parallel when headers or pixels are read, and logs every
+/// problem by file, row and column. Returns each row's byte size (1 when unusable), which image_size uses.
+enum ImageFileChecker {
+    struct Outcome: Sendable {
+        var bytes: Double = 1
+        var problem: String?
+        var warning: String?
+        var dimensions: String?
     }
 
-    static func header(_ data: Data) -> Result<(Int, Int), ProbeFailure> {
-        var w: Int32 = 0, h: Int32 = 0
-        var err: UnsafeMutablePointer<CChar>?
-        let rc = data.withUnsafeBytes { buf in
-            ci_probe_jpeg(buf.bindMemory(to: UInt8.self).baseAddress, buf.count, &w, &h, &err)
+    static func check(_ rows: [RawRow], mode: ImageCheck, log: inout ProblemLog, report: inout DataReport,
+                      progress: (@Sendable (Int, Int) -> Void)?) -> [Double] {
+        let outcomes = OutcomeBuffer(count: rows.count)
+        let done = Counter()
+        let work: @Sendable (Int) -> Void = { i in
+            outcomes.set(i, inspect(rows[i].filepath, mode: mode))
+            if let progress { progress(done.increment(), rows.count) }
         }
-        if rc != 0 {
-            let msg = err.map { String(cString: $0) } ?? "unreadable header"
-            ci_free_buffer(err)
-            return .failure(ProbeFailure(description: msg))
+        if mode == .exists {
+            (0 ..< rows.count).forEach(work)
+        } else {
+            try? Parallel.forEach(rows.count) { work($0) }
         }
-        return .success((Int(w), Int(h)))
+        var sizes = [Double](repeating: 1, count: rows.count)
+        for (i, r) in rows.enumerated() {
+            let o = outcomes.get(i)
+            sizes[i] = o.bytes
+            if let p = o.problem {
+                log.error(r.file, row: r.row, line: r.line, column: "image_name", p)
+                if p.contains("is missing") { report.imagesMissing += 1 } else { report.imagesUnreadable += 1 }
+            }
+            if let w = o.warning { log.warning(r.file, row: r.row, line: r.line, column: "image_name", w) }
+            if let d = o.dimensions { report.imageDimensions[d, default: 0] += 1 }
+        }
+        report.imagesChecked += rows.count
+        return sizes
+    }
+
+    static func inspect(_ path: String, mode: ImageCheck) -> Outcome {
+        var out = Outcome()
+        var st = stat()
+        guard stat(path, &st) == 0 else { out.problem = "image file \(path) is missing"; return out }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { out.problem = "\(path) is not a regular file"; return out }
+        guard st.st_size > 0 else { out.problem = "image file \(path) is empty"; return out }
+        out.bytes = Double(st.st_size)
+        guard mode != .exists else { return out }
+        let url = URL(fileURLWithPath: path)
+        do {
+            let plan = try Image.plan(contentsOf: url)
+            out.dimensions = "\(plan.storedWidth)x\(plan.storedHeight)"
+            let ext = url.pathExtension.lowercased()
+            if !plan.format.extensions.contains(ext) {
+                out.warning = "\(path) holds a \(plan.format.rawValue.uppercased()) image under a .\(ext) name; it is "
+                    + "read by its content (as cv2.imread does), but the name misleads other tools"
+            }
+            // Decoding reduced in the DCT still reads every coded byte, so damage is found at a fraction of the cost.
+            if mode == .decode { _ = try Image(contentsOf: url, minSide: min(64, plan.storedWidth, plan.storedHeight)) }
+        } catch {
+            out.problem = "image file cannot be used: \(error)"
+        }
+        return out
+    }
+
+    private final class OutcomeBuffer: @unchecked Sendable {
+        private var items: [Outcome]
+        private let lock = NSLock()
+        init(count: Int) { items = Array(repeating: Outcome(), count: count) }
+        func set(_ i: Int, _ o: Outcome) { lock.lock(); items[i] = o; lock.unlock() }
+        func get(_ i: Int) -> Outcome { lock.lock(); defer { lock.unlock() }; return items[i] }
+    }
+
+    private final class Counter: @unchecked Sendable {
+        private var n = 0
+        private let lock = NSLock()
+        func increment() -> Int { lock.lock(); defer { lock.unlock() }; n += 1; return n }
     }
 }

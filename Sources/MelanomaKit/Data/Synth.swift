@@ -1,4 +1,6 @@
+import Basics
 import Foundation
+import Imaging
 
 /// `melanoma synth`: a complete dataset in Deotte's layout with lesion-like JPEGs and realistic metadata.
 public struct SynthConfig: Sendable, Equatable {
@@ -75,9 +77,11 @@ public enum Synth {
     static let originalSizes = [(6000, 4000), (1872, 1053), (640, 480), (1024, 1024), (3264, 2448), (4288, 2848)]
 
     public static func generate(_ c: SynthConfig) throws -> SynthSummary {
-        guard c.size >= 16, c.size <= 4096 else { throw SynthError("--size must be in 16...4096, got \(c.size)") }
-        guard c.train >= 1, c.test >= 0, c.external >= 0 else { throw SynthError("--train must be >= 1, --test and --external >= 0") }
-        guard c.malignantRate > 0, c.malignantRate < 1 else { throw SynthError("--malignant-rate must be in (0, 1)") }
+        guard c.size >= 16, c.size <= 4096 else { throw RunError(.synthSize, "must be in 16...4096, got \(c.size)") }
+        guard c.train >= 1 else { throw RunError(.synthTrain, "must be at least 1, got \(c.train)") }
+        guard c.test >= 0 else { throw RunError(.synthTest, "must be >= 0, got \(c.test)") }
+        guard c.external >= 0 else { throw RunError(.synthExternal, "must be >= 0, got \(c.external)") }
+        guard c.malignantRate > 0, c.malignantRate < 1 else { throw RunError(.malignantRate, "must be in (0, 1), got \(c.malignantRate)") }
         let start = Date()
         var rng = SplitMix64(seed: c.seed)
         let f = c.size
@@ -151,10 +155,10 @@ public enum Synth {
         var rows: [SynthRow] = []
         var p = 0
         while rows.count < count {
-            let id = String(format: "IP_%07d", firstPatient + p * 7 + rng.int(7))
+            let id = String(format: "IP_%07d", firstPatient + p * 7 + rng.below(7))
             p += 1
-            let k = min(1 + Int(-5 * Foundation.log(max(rng.uniform(), 1e-9))), 40, count - rows.count)
-            let sexRoll = rng.uniform()
+            let k = min(1 + Int(-5 * Foundation.log(max(rng.unit(), 1e-9))), 40, count - rows.count)
+            let sexRoll = rng.unit()
             let sex = missing && sexRoll < 0.02 ? "" : (sexRoll < 0.53 ? "male" : "female")
             let age: Int? = missing && rng.chance(0.02) ? nil : min(max(Int((50 + 15 * rng.normal()) / 5) * 5, 10), 90)
             let tone = rng.uniform(0, 1) * rng.uniform(0.3, 1)
@@ -163,7 +167,7 @@ public enum Synth {
                                  sex: sex, age: age, site: pick(sites2020, &rng))
                 if let a = age, a < 90, rng.chance(0.15) { r.age = a + 5 }
                 r.tone = tone
-                (r.width, r.height) = originalSizes[rng.int(originalSizes.count)]
+                (r.width, r.height) = originalSizes[rng.below(originalSizes.count)]
                 rows.append(r)
             }
         }
@@ -179,7 +183,7 @@ public enum Synth {
             let r = rows[i]
             let w = Foundation.exp(0.45 * (Double(r.age ?? 50) - 50) / 15 + (siteRisk[r.site] ?? 0)
                                    + (r.sex == "male" ? 0.15 : 0))
-            return (Foundation.log(max(rng.uniform(), 1e-300)) / w, i)
+            return (Foundation.log(max(rng.unit(), 1e-300)) / w, i)
         }
         for (_, i) in keys.sorted(by: { $0.0 > $1.0 }).prefix(k) { rows[i].malignant = true }
         for i in rows.indices {
@@ -195,14 +199,14 @@ public enum Synth {
 
     /// Overlapping ranges: some melanomas look bland and some naevi look atypical.
     static func malignantAtypia(_ rng: inout SplitMix64) -> Double {
-        rng.chance(0.2) ? rng.uniform(0.1, 0.5) : 0.35 + 0.65 * Foundation.pow(rng.uniform(), 0.8)
+        rng.chance(0.2) ? rng.uniform(0.1, 0.5) : 0.35 + 0.65 * Foundation.pow(rng.unit(), 0.8)
     }
 
     static func benignAtypia(_ diagnosis: String, _ rng: inout SplitMix64) -> Double {
         if diagnosis == "nevus" || diagnosis == "unknown" || diagnosis == "NV" {
-            return rng.chance(0.08) ? rng.uniform(0.3, 0.8) : 0.45 * Foundation.pow(rng.uniform(), 1.5)
+            return rng.chance(0.08) ? rng.uniform(0.3, 0.8) : 0.45 * Foundation.pow(rng.unit(), 1.5)
         }
-        return 0.25 * rng.uniform()
+        return 0.25 * rng.unit()
     }
 
     /// ISIC 2019-style rows: patient_id -1, 2019 diagnoses, tfrecord 0-29 (about 1% -1).
@@ -211,20 +215,20 @@ public enum Synth {
             let d = pick(diagnoses2019, &rng)
             var r = SynthRow(imageName: String(format: "ISIC_%07d", i), patientID: "-1",
                              sex: rng.chance(0.015) ? "" : (rng.chance(0.52) ? "male" : "female"),
-                             age: rng.chance(0.02) ? nil : 5 * (2 + rng.int(16)), site: pick(sites2019, &rng))
+                             age: rng.chance(0.02) ? nil : 5 * (2 + rng.below(16)), site: pick(sites2019, &rng))
             r.diagnosis = d
             r.malignant = d == "MEL"
             r.atypia = r.malignant ? malignantAtypia(&rng) : benignAtypia(d, &rng)
-            r.tfrecord = rng.chance(0.01) ? -1 : rng.int(30)
+            r.tfrecord = rng.chance(0.01) ? -1 : rng.below(30)
             r.tone = rng.uniform(0, 1) * rng.uniform(0.3, 1)
-            (r.width, r.height) = [(1022, 767), (600, 450), (1024, 1024)][rng.int(3)]
+            (r.width, r.height) = [(1022, 767), (600, 450), (1024, 1024)][rng.below(3)]
             return r
         }
     }
 
     static func pick(_ table: [(String, Double)], _ rng: inout SplitMix64) -> String {
         let total = table.reduce(0) { $0 + $1.1 }
-        var x = rng.uniform() * total
+        var x = rng.unit() * total
         for (v, p) in table {
             x -= p
             if x < 0 { return v }
@@ -233,15 +237,8 @@ public enum Synth {
     }
 
     static func writeCSV(_ path: String, header: [String], rows: [[String]]) throws {
-        var text = header.joined(separator: ",") + "\n"
-        for r in rows { text += r.map(csvField).joined(separator: ",") + "\n" }
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try CSVWriter.write(header: header, rows: rows, to: URL(fileURLWithPath: path))
     }
-}
-
-public struct SynthError: Error, CustomStringConvertible {
-    public let description: String
-    init(_ d: String) { description = d }
 }
 
 struct PaintJob: Sendable {
@@ -251,29 +248,25 @@ struct PaintJob: Sendable {
     var seed: UInt64
 }
 
-/// Collects the first failure from concurrent workers.
-private final class FirstError: @unchecked Sendable {
-    private let lock = NSLock()
-    private var error: Error?
-    func set(_ e: Error) { lock.lock(); if error == nil { error = e }; lock.unlock() }
-    func get() -> Error? { lock.lock(); defer { lock.unlock() }; return error }
-}
-
 extension Synth {
     /// Each image depends only on its own seed, so the output is identical whatever the thread count.
     static func paint(_ jobs: [PaintJob], size: Int, quality: Int) throws {
-        let failure = FirstError()
-        DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
-            if failure.get() != nil { return }
+        try Parallel.forEach(jobs.count) { i in
             let job = jobs[i]
-            do {
-                let rgb = LesionPainter.draw(size: size, look: job.look, skinTone: job.tone, seed: job.seed)
-                let jpeg = try SynthJPEG.encode(rgb: rgb, width: size, height: size, quality: quality)
-                try jpeg.write(to: URL(fileURLWithPath: job.path))
-            } catch {
-                failure.set(error)
-            }
+            let rgb = LesionPainter.draw(size: size, look: job.look, skinTone: job.tone, seed: job.seed)
+            try Image(width: size, height: size, pixels: rgb).write(to: URL(fileURLWithPath: job.path), quality: quality)
         }
-        if let e = failure.get() { throw e }
+    }
+
+    /// `count` lesion-like JPEGs of `side` pixels (`lesion_0000.jpg`...) in `directory`: realistic content for
+    /// benchmarks of the codec and the transforms (flat images compress and filter unrealistically fast).
+    public static func writeLesionImages(count: Int, side: Int, to directory: URL, seed: UInt64 = 99) throws {
+        let families: [LesionLook.Family] = [.nevus, .melanoma, .keratosis, .bcc]
+        let jobs = (0 ..< count).map { i in
+            PaintJob(path: directory.appendingPathComponent(String(format: "lesion_%04d.jpg", i)).path,
+                     look: LesionLook(family: families[i % families.count], atypia: Double(i % 5) / 4),
+                     tone: Double(i % 7) / 6, seed: SplitMix64.derive(seed, side, i))
+        }
+        try paint(jobs, size: side, quality: 90)
     }
 }

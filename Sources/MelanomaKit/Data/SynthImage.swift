@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// How a synthetic lesion looks. `atypia` in 0...1 drives border irregularity, asymmetry and colour variety;
@@ -38,7 +39,7 @@ struct ValueNoise {
 
     init(grid: Int, rng: inout SplitMix64) {
         self.grid = max(grid, 2)
-        values = (0 ..< self.grid * self.grid).map { _ in Float(rng.uniform()) }
+        values = (0 ..< self.grid * self.grid).map { _ in Float(rng.unit()) }
     }
 
     /// The field along row v, interpolated in y once so a pixel only interpolates in x.
@@ -91,7 +92,7 @@ enum LesionPainter {
         }
         let maxR = radius.max() ?? baseR
         // Edge softness varies around the border for atypical lesions.
-        let edgeBase = 0.05 + 0.12 * a * Float(rng.uniform()), edgeVar = 0.15 * a
+        let edgeBase = 0.05 + 0.12 * a * Float(rng.unit()), edgeVar = 0.15 * a
         let edgePhase = Float(rng.uniform(0, 6.3))
 
         // Colours: a ramp indexed by a noise field mixed with the distance from the centre.
@@ -103,7 +104,7 @@ enum LesionPainter {
             let count = 2 + Int((Double(a) * 3.5 * rng.uniform(0.6, 1.0)).rounded())
             ramp = [[Palette.tan, Palette.lightBrown, Palette.brown, Palette.darkBrown].randomElement(using: &rng) ?? Palette.brown]
             var pool = a > 0.35 ? Palette.melanomaColours : [Palette.lightBrown, Palette.brown, Palette.darkBrown]
-            while ramp.count < count && !pool.isEmpty { ramp.append(pool.remove(at: rng.int(pool.count))) }
+            while ramp.count < count && !pool.isEmpty { ramp.append(pool.remove(at: rng.below(pool.count))) }
             radialWeight = 0.75 - 0.6 * a
             if look.family == .nevus && rng.chance(0.4) { opacity *= 0.7 }
         case .keratosis: ramp = [Palette.tan, Palette.lightBrown, Palette.brown]; radialWeight = 0.2
@@ -112,7 +113,7 @@ enum LesionPainter {
         case .vascular: ramp = [Palette.red, Palette.purple, Palette.darkBrown]; radialWeight = 0.4
         case .dermatofibroma: ramp = [Palette.white, Palette.tan, Palette.lightBrown, Palette.brown]; radialWeight = 0.9
         }
-        let colourNoise = ValueNoise(grid: 3 + Int(7 * a) + rng.int(3), rng: &rng)
+        let colourNoise = ValueNoise(grid: 3 + Int(7 * a) + rng.below(3), rng: &rng)
         // Asymmetry: a dark blotch pushed off-centre.
         let blotchAngle = Float(rng.uniform(0, 6.3))
         let blotchR = baseR * (0.15 + 0.5 * a)
@@ -176,12 +177,12 @@ enum LesionPainter {
     }
 
     private static func drawHairs(_ pixels: inout [UInt8], size n: Int, rng: inout SplitMix64) {
-        let roll = rng.uniform()
-        let count = roll < 0.6 ? 0 : (roll < 0.9 ? 1 + rng.int(3) : 4 + rng.int(5))
+        let roll = rng.unit()
+        let count = roll < 0.6 ? 0 : (roll < 0.9 ? 1 + rng.below(3) : 4 + rng.below(5))
         let width = max(1, n / 160)
         for _ in 0 ..< count {
-            let p0 = (rng.uniform(), rng.uniform()), p1 = (rng.uniform(), rng.uniform()), p2 = (rng.uniform(), rng.uniform())
-            let shade = UInt8(25 + rng.int(40))
+            let p0 = (rng.unit(), rng.unit()), p1 = (rng.unit(), rng.unit()), p2 = (rng.unit(), rng.unit())
+            let shade = UInt8(25 + rng.below(40))
             let steps = n * 2
             for s in 0 ... steps {
                 let t = Double(s) / Double(steps)

@@ -1,22 +1,22 @@
 import Foundation
 import Imaging
 
-/// Hands out an epoch's batches in order. Workers claim batch numbers in order and may run at most
+/// Hands out a pass's batches in order. Workers claim batch numbers in order and may run at most
 /// `prefetch` batches ahead of the consumer, so at most prefetch + numWorkers batches exist at once.
-public final class EpochIterator: IteratorProtocol, @unchecked Sendable {
+public final class EpochIterator: @unchecked Sendable {
     private let loader: BatchLoader
-    private let epoch: Int
+    private let seed: UInt64
     private let plan: [[Int]]
     private let cond = NSCondition()
     private var nextClaim = 0
     private var nextHand = 0
-    private var ready: [Int: Result<LoaderBatch, Error>] = [:]
+    private var ready: [Int: Result<Batch, Error>] = [:]
     private var stopped = false
     private var threads: [Thread] = []
 
-    init(loader: BatchLoader, epoch: Int, plan: [[Int]]) {
+    init(loader: BatchLoader, seed: UInt64, plan: [[Int]]) {
         self.loader = loader
-        self.epoch = epoch
+        self.seed = seed
         self.plan = plan
         let workers = loader.config.numWorkers
         if workers > 0 {
@@ -56,7 +56,7 @@ public final class EpochIterator: IteratorProtocol, @unchecked Sendable {
             let k = nextClaim
             nextClaim += 1
             cond.unlock()
-            let result = Result { try loader.makeBatch(plan[k], epoch: epoch) }
+            let result = Result { try loader.makeBatch(plan[k], seed: seed) }
             cond.lock()
             ready[k] = result
             cond.broadcast()
@@ -65,11 +65,11 @@ public final class EpochIterator: IteratorProtocol, @unchecked Sendable {
     }
 
     /// The next batch; throws the error of a sample that failed (naming its file).
-    public func nextBatch() throws -> LoaderBatch? {
+    public func nextBatch() throws -> Batch? {
         if loader.config.numWorkers == 0 {
             guard nextHand < plan.count else { return nil }
             defer { nextHand += 1 }
-            return try loader.makeBatch(plan[nextHand], epoch: epoch)
+            return try loader.makeBatch(plan[nextHand], seed: seed)
         }
         cond.lock()
         defer { cond.unlock() }
@@ -85,9 +85,6 @@ public final class EpochIterator: IteratorProtocol, @unchecked Sendable {
             throw e
         }
     }
-
-    /// `next()` for for-in loops; an error ends the sequence (use `nextBatch()` to see it).
-    public func next() -> LoaderBatch? { try? nextBatch() }
 
     /// Stops the workers (also on deinit); batches not yet handed out are dropped.
     public func stop() {

@@ -11,7 +11,7 @@ public enum RankEnsemble {
     public static func submissionFiles(in directory: URL, excluding: URL? = nil) throws -> [URL] {
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: directory.path) } catch {
-            throw SubmissionError("\(directory.path): cannot list the folder: \(error.localizedDescription)")
+            throw RunError(.subDir, "\(directory.path): cannot list the folder: \(error.localizedDescription)")
         }
         let skip = excluding?.standardizedFileURL.path
         return names.filter { $0.hasSuffix("csv") && !$0.hasPrefix(".") }
@@ -26,14 +26,14 @@ public enum RankEnsemble {
             .map { $0.trimmingCharacters(in: .whitespaces) }
         let values = try parts.enumerated().map { i, s -> Double in
             guard let v = Double(s), v.isFinite, v >= 0 else {
-                throw SubmissionError("--weights: item \(i + 1) '\(s)' is not a non-negative number")
+                throw RunError(.weights, "item \(i + 1) '\(s)' is not a non-negative number")
             }
             return v
         }
         guard values.count == count else {
-            throw SubmissionError("--weights gives \(values.count) weights for \(count) submissions")
+            throw RunError(.weights, "\(values.count) weights for \(count) submissions")
         }
-        guard values.contains(where: { $0 > 0 }) else { throw SubmissionError("--weights: all weights are zero") }
+        guard values.contains(where: { $0 > 0 }) else { throw RunError(.weights, "all weights are zero") }
         return values
     }
 
@@ -41,15 +41,19 @@ public enum RankEnsemble {
     /// original's equal weights `1/n`; otherwise each weight is divided by their sum.
     public static func combine(_ submissions: [(path: String, submission: Submission)],
                                weights: [Double]? = nil) throws -> Submission {
-        guard let first = submissions.first else { throw SubmissionError("ensemble: no submissions given") }
+        guard let first = submissions.first else { throw RunError("ensemble: no submissions given") }
         let n = submissions.count
         let w: [Double]
         if let weights {
             guard weights.count == n else {
-                throw SubmissionError("ensemble: \(weights.count) weights for \(n) submissions")
+                throw RunError("ensemble: \(weights.count) weights for \(n) submissions")
             }
-            let total = weights.reduce(0, +)
-            w = weights.map { $0 / total }
+            // Scaled by the largest first, so huge weights (1e308) do not overflow their sum to inf.
+            let largest = weights.max() ?? 1
+            guard largest > 0, largest.isFinite else { throw RunError(.weights, "weights must be finite and not all zero") }
+            let scaled = weights.map { $0 / largest }
+            let total = scaled.reduce(0, +)
+            w = scaled.map { $0 / total }
         } else {
             w = [Double](repeating: 1.0 / Double(n), count: n)
         }
@@ -65,14 +69,14 @@ public enum RankEnsemble {
             } else {
                 let position = Dictionary(sub.imageNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
                 if let missing = names.first(where: { position[$0] == nil }) {
-                    throw SubmissionError(
+                    throw RunError(
                         "ensemble: \(path) and \(first.path) hold different images: '\(missing)' is in "
                             + "\(first.path) but not in \(path) (\(sub.count) vs \(names.count) rows)")
                 }
                 if sub.count != names.count {
                     let known = Set(names)
                     let extra = sub.imageNames.first { !known.contains($0) } ?? "?"
-                    throw SubmissionError(
+                    throw RunError(
                         "ensemble: \(path) and \(first.path) hold different images: '\(extra)' is in \(path) "
                             + "but not in \(first.path) (\(sub.count) vs \(names.count) rows)")
                 }

@@ -1,11 +1,5 @@
 import Foundation
 
-/// A metric that cannot be computed for the data given (one class only, NaN scores, ragged inputs).
-public struct MetricError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
-
 /// The scores the original reports: ROC AUC as scikit-learn, percentile ranks as pandas,
 /// accuracy as numpy's argmax comparison.
 public enum Metrics {
@@ -21,15 +15,15 @@ public enum Metrics {
     ///   - what: names the data in error messages ("auc_20 on fold 2").
     public static func rocAUC(labels: [Bool], scores: [Double], what: String = "ROC AUC") throws -> Double {
         guard labels.count == scores.count else {
-            throw MetricError("\(what): \(labels.count) labels but \(scores.count) scores")
+            throw RunError("\(what): \(labels.count) labels but \(scores.count) scores")
         }
         if let bad = scores.firstIndex(where: { !$0.isFinite }) {
-            throw MetricError("\(what): score at row \(bad) is \(scores[bad]); ROC AUC needs finite scores")
+            throw RunError("\(what): score at row \(bad) is \(scores[bad]); ROC AUC needs finite scores")
         }
         let positives = labels.reduce(0) { $0 + ($1 ? 1 : 0) }
         let negatives = labels.count - positives
         guard positives > 0, negatives > 0 else {
-            throw MetricError(
+            throw RunError(
                 "\(what): only one class present in the labels (\(positives) positive, \(negatives) negative of "
                     + "\(labels.count)); ROC AUC is not defined in that case")
         }
@@ -81,7 +75,7 @@ public enum Metrics {
     /// Percentile ranks computed separately within each group (evaluate.py ranks within each fold).
     public static func percentileRank<G: Hashable>(_ values: [Double], groups: [G]) throws -> [Double] {
         guard values.count == groups.count else {
-            throw MetricError("percentile rank: \(values.count) values but \(groups.count) group labels")
+            throw RunError("percentile rank: \(values.count) values but \(groups.count) group labels")
         }
         var members: [G: [Int]] = [:]
         for (i, g) in groups.enumerated() { members[g, default: []].append(i) }
@@ -98,10 +92,10 @@ public enum Metrics {
     /// - Parameter probabilities: row-major `[rows, classes]`.
     public static func accuracy(probabilities: [Double], classes: Int, targets: [Int]) throws -> Double {
         guard classes > 0, probabilities.count == targets.count * classes else {
-            throw MetricError(
+            throw RunError(
                 "accuracy: \(probabilities.count) probabilities do not form \(targets.count) rows of \(classes) classes")
         }
-        guard !targets.isEmpty else { throw MetricError("accuracy: no rows") }
+        guard !targets.isEmpty else { throw RunError("accuracy: no rows") }
         var hits = 0
         for r in targets.indices {
             if argmax(probabilities[(r * classes) ..< ((r + 1) * classes)]) == targets[r] { hits += 1 }

@@ -12,18 +12,19 @@ public struct TrainerConfig: Sendable {
     public var melIdx: Int
     public var modelDir: URL
     public var logDir: URL
-    public var device: Device
+    public var device: Device = .cpu
     /// bf16 autocast (the original's apex O1 fp16).
-    public var useAMP: Bool
-    public var seed: UInt64
-    public var resume: Bool
-    public var checkpointExtension: String
-    /// Flags that must match when resuming (recorded in the resume state).
-    public var settings: [String: String]
+    public var useAMP = false
+    public var seed: UInt64 = 0
+    public var resume = false
+    public var checkpointExtension = "pth"
+    /// Everything that changes results, recorded in the resume state and compared on resume.
+    public var settings: [String: String] = [:]
+    /// Return after this epoch as if the process had been stopped (tests of resuming).
+    public var stopAfterEpoch: Int?
 
     public init(kernelType: String, fold: Int, nEpochs: Int, initLR: Double, imageSize: Int, melIdx: Int,
-                modelDir: URL, logDir: URL, device: Device = .cpu, useAMP: Bool = false, seed: UInt64 = 0,
-                resume: Bool = false, checkpointExtension: String = "pth", settings: [String: String] = [:]) {
+                modelDir: URL, logDir: URL) {
         self.kernelType = kernelType
         self.fold = fold
         self.nEpochs = nEpochs
@@ -32,19 +33,13 @@ public struct TrainerConfig: Sendable {
         self.melIdx = melIdx
         self.modelDir = modelDir
         self.logDir = logDir
-        self.device = device
-        self.useAMP = useAMP
-        self.seed = seed
-        self.resume = resume
-        self.checkpointExtension = checkpointExtension
-        self.settings = settings
     }
 
     /// train_epoch clips gradients at 0.5 only for these image sizes.
     public var clipNorm: Double? { [576, 896].contains(imageSize) ? 0.5 : nil }
 }
 
-/// One epoch's numbers, for benchmarks and summaries.
+/// One epoch's numbers, for summaries and benchmarks.
 public struct EpochRecord: Sendable {
     public var epoch: Int
     public var lr: Double
@@ -63,20 +58,21 @@ public struct EpochRecord: Sendable {
 public struct FoldResult: Sendable {
     public var aucMax: Double
     public var auc20Max: Double
-    /// Epochs trained by this call (fewer than n_epochs after a resume; 0 if the fold was finished).
-    public var epochsRun: Int
-    /// The epoch lines logged by this call.
-    public var lines: [String]
-    /// The epochs trained by this call.
+    /// True when the fold was already finished by an earlier run (nothing trained now).
+    public var alreadyFinished = false
+    /// The epochs trained by this call (fewer than n_epochs after a resume).
     public var epochs: [EpochRecord] = []
+    /// The epoch lines logged by this call.
+    public var lines: [String] = []
+    public var epochsRun: Int { epochs.count }
 }
 
-/// train.py's `run(fold)`: Adam, cross-entropy, the §4.4 LR schedule, validation every epoch without
-/// TTA, best / best_20 / final checkpoints, plus a resume point after every epoch.
+/// train.py's `run(fold)`: Adam, cross-entropy, the warm-up + cosine LR, validation every epoch without TTA,
+/// best / best_20 / final checkpoints, plus a resume point after every epoch.
 ///
-/// Randomness: torch's generator is reseeded at the start of every epoch and the training stream gets
-/// a seed, both from `TrainState.epochSeed(seed, fold, epoch)`, so a resumed fold repeats exactly
-/// what an uninterrupted one would have done.
+/// Randomness: torch's generator is reseeded at the start of every epoch and the training pass gets a seed,
+/// both from `TrainState.epochSeed(seed, fold, epoch)`, so a resumed fold repeats exactly what an
+/// uninterrupted one would have done.
 public final class Trainer {
     public let config: TrainerConfig
     public let model: any TrainableModel
@@ -85,8 +81,8 @@ public final class Trainer {
     let console: (String) -> Void
     let progress: Bool?
     let names: CheckpointNames
-    /// For tests of --resume: return after this epoch as if the process had been killed.
-    public var stopAfterEpoch: Int?
+    let store: ResumeStore
+    let log: TrainLog
 
     /// - Parameters:
     ///   - console: receives each epoch line (the CLI prints it).
@@ -99,106 +95,109 @@ public final class Trainer {
         self.validSource = valid
         self.console = console
         self.progress = progress
-        self.names = CheckpointNames(kernelType: config.kernelType, fileExtension: config.checkpointExtension)
+        names = CheckpointNames(kernelType: config.kernelType, fileExtension: config.checkpointExtension)
+        store = ResumeStore(modelDir: config.modelDir, names: names, fold: config.fold)
+        log = TrainLog(logDir: config.logDir, kernelType: config.kernelType)
     }
 
-    func url(_ name: String) -> URL { config.modelDir.appendingPathComponent(name) }
-
-    /// Weights saved from the CPU so the files load anywhere.
-    func saveModel(_ name: String) throws {
-        let sd = try model.stateDict().map { ($0.name, try $0.tensor.detach().to(device: .cpu)) }
-        try saveTensors(sd, to: url(name))
-    }
-
+    /// The fold, epoch by epoch: train, validate, then log and save what the epoch earned.
     public func run() throws -> FoldResult {
         let c = config
-        guard c.nEpochs >= 1 else { throw PipelineError("--n-epochs must be at least 1, got \(c.nEpochs)") }
-        try FileManager.default.createDirectory(at: c.modelDir, withIntermediateDirectories: true)
-        let store = ResumeStore(modelDir: c.modelDir, names: names, fold: c.fold)
-        let log = TrainLog(logDir: c.logDir, kernelType: c.kernelType)
+        guard c.nEpochs >= 1 else { throw RunError(.nEpochs, "must be at least 1, got \(c.nEpochs)") }
         try model.to(device: c.device)
         let optimizer = try Adam(model.trainableParameters(), lr: c.initLR)
-
-        var state = TrainState(kernelType: c.kernelType, fold: c.fold, nEpochs: c.nEpochs, seed: c.seed,
-                               initLR: c.initLR, settings: c.settings)
-        if c.resume, let saved = try store.load() {
-            try saved.state.checkCompatible(with: c.settings, stateFile: store.stateURL.path)
-            guard saved.state.nEpochs == c.nEpochs, saved.state.seed == c.seed else {
-                throw PipelineError("--resume: \(store.stateURL.path) was written for \(saved.state.nEpochs) epochs and "
-                    + "seed \(saved.state.seed), not \(c.nEpochs) and \(c.seed)")
-            }
-            state = saved.state
-            if state.finished {
-                return FoldResult(aucMax: state.aucMax, auc20Max: state.auc20Max, epochsRun: 0, lines: [])
-            }
-            if state.epochDone > 0 {
-                try model.load(stateDict: saved.model, strict: true)
-                try optimizer.load(stateDict: saved.optimizer)
-            }
-        }
-
-        var lines: [String] = []
-        var records: [EpochRecord] = []
-        var ran = 0
-        for epoch in stride(from: state.epochDone + 1, through: c.nEpochs, by: 1) {
-            let epochSeed = TrainState.epochSeed(seed: c.seed, fold: c.fold, epoch: epoch)
-            LibTorch.manualSeed(epochSeed)
-            let lr = LRSchedule.lr(epoch: epoch, initLR: c.initLR, nEpochs: c.nEpochs)
-            optimizer.lr = lr
-            let t0 = ProgressBar.now()
-            let (trainLoss, images) = try trainEpoch(optimizer: optimizer, seed: epochSeed, label: "Fold \(c.fold), Epoch \(epoch)")
-            if c.device.isCUDA { try LibTorch.synchronize(c.device) }
-            let t1 = ProgressBar.now()
-            let val = try Validation.run(model: model, source: validSource, nTest: 1, device: c.device, useAMP: c.useAMP)
-            let t2 = ProgressBar.now()
-            let s = try val.scores(melIdx: c.melIdx)
-            let line = TrainLog.epochLine(fold: c.fold, epoch: epoch, lr: lr, trainLoss: trainLoss, validLoss: val.loss,
-                                          acc: s.acc, auc: s.auc, auc20: s.auc20)
-            console(line)
-            try log.append(line)
-            lines.append(line)
-            records.append(EpochRecord(epoch: epoch, lr: lr, trainLoss: trainLoss, validLoss: val.loss, acc: s.acc,
-                                       auc: s.auc, auc20: s.auc20, trainImages: images, trainSeconds: t1 - t0,
-                                       validSeconds: t2 - t1))
-            if s.auc > state.aucMax {
-                try saveModel(names.best(fold: c.fold))
-                state.aucMax = s.auc
-            }
-            if s.auc20 > state.auc20Max {
-                try saveModel(names.best20(fold: c.fold))
-                state.auc20Max = s.auc20
-            }
-            state.epochDone = epoch
-            state.nextLR = LRSchedule.lr(epoch: epoch + 1, initLR: c.initLR, nEpochs: c.nEpochs)
-            let cpuModel = try model.stateDict().map { ($0.name, try $0.tensor.detach().to(device: .cpu)) }
-            let cpuOptim = try optimizer.stateDict().map { ($0.name, try $0.tensor.to(device: .cpu)) }
-            try store.save(state: state, model: cpuModel, optimizer: cpuOptim)
-            ran += 1
-            if let stop = stopAfterEpoch, epoch >= stop, epoch < c.nEpochs {
-                return FoldResult(aucMax: state.aucMax, auc20Max: state.auc20Max, epochsRun: ran, lines: lines,
-                                  epochs: records)
-            }
+        var state = try startingState(optimizer: optimizer)
+        var result = FoldResult(aucMax: state.aucMax, auc20Max: state.auc20Max, alreadyFinished: state.finished)
+        if state.finished { return result }
+        for epoch in state.epochDone + 1 ... c.nEpochs {
+            let record = try runEpoch(epoch, optimizer: optimizer)
+            let line = try finishEpoch(record, state: &state, optimizer: optimizer)
+            result.epochs.append(record)
+            result.lines.append(line)
+            (result.aucMax, result.auc20Max) = (state.aucMax, state.auc20Max)
+            if let stop = c.stopAfterEpoch, epoch >= stop, epoch < c.nEpochs { return result }
         }
         try saveModel(names.final(fold: c.fold))
         try store.markFinished(state: state)
-        return FoldResult(aucMax: state.aucMax, auc20Max: state.auc20Max, epochsRun: ran, lines: lines, epochs: records)
+        return result
     }
 
-    /// train_epoch: zero_grad, forward, CE, backward, optional clipping, Adam step; returns the mean
-    /// batch loss and the number of images seen.
-    func trainEpoch(optimizer: Adam, seed: UInt64, label: String) throws -> (loss: Double, images: Int) {
+    /// A fresh state, or with `resume` the saved one (checked against these settings) with the model and
+    /// optimizer restored to the end of its last epoch.
+    func startingState(optimizer: Adam) throws -> TrainState {
+        let c = config
+        let fresh = TrainState(kernelType: c.kernelType, fold: c.fold, nEpochs: c.nEpochs, seed: c.seed,
+                               initLR: c.initLR, settings: c.settings)
+        guard c.resume, let saved = try store.load() else { return fresh }
+        try saved.state.checkCompatible(with: c.settings, stateFile: store.stateURL.path)
+        guard saved.state.nEpochs == c.nEpochs, saved.state.seed == c.seed else {
+            throw RunError(.resume, "\(store.stateURL.path) was written for \(saved.state.nEpochs) epochs and "
+                + "seed \(saved.state.seed), not \(c.nEpochs) and \(c.seed)")
+        }
+        if !saved.state.finished && saved.state.epochDone > 0 {
+            try model.load(stateDict: saved.model, strict: true)
+            try optimizer.load(stateDict: saved.optimizer)
+        }
+        return saved.state
+    }
+
+    /// Seeds, sets the epoch's LR, trains one pass and validates without TTA.
+    func runEpoch(_ epoch: Int, optimizer: Adam) throws -> EpochRecord {
+        let c = config
+        let seed = TrainState.epochSeed(seed: c.seed, fold: c.fold, epoch: epoch)
+        LibTorch.manualSeed(seed)
+        let lr = LRSchedule.lr(epoch: epoch, initLR: c.initLR, nEpochs: c.nEpochs)
+        optimizer.lr = lr
+        let t0 = ProgressBar.now()
+        let (trainLoss, images) = try trainPass(optimizer: optimizer, seed: seed, label: "Fold \(c.fold), Epoch \(epoch)")
+        if c.device.isCUDA { try LibTorch.synchronize(c.device) }
+        let t1 = ProgressBar.now()
+        let val = try Inference.run(models: [model], source: validSource, nTest: 1, device: c.device, useAMP: c.useAMP)
+        let s = try val.scores(melIdx: c.melIdx)
+        return EpochRecord(epoch: epoch, lr: lr, trainLoss: trainLoss, validLoss: val.loss ?? .nan, acc: s.acc,
+                           auc: s.auc, auc20: s.auc20, trainImages: images, trainSeconds: t1 - t0,
+                           validSeconds: ProgressBar.now() - t1)
+    }
+
+    /// Logs the epoch line, saves best / best_20 when the AUC improved, then the resume point. Returns the line.
+    func finishEpoch(_ r: EpochRecord, state: inout TrainState, optimizer: Adam) throws -> String {
+        let c = config
+        let line = TrainLog.epochLine(fold: c.fold, epoch: r.epoch, lr: r.lr, trainLoss: r.trainLoss,
+                                      validLoss: r.validLoss, acc: r.acc, auc: r.auc, auc20: r.auc20)
+        console(line)
+        try log.append(line)
+        if r.auc > state.aucMax {
+            try saveModel(names.best(fold: c.fold))
+            state.aucMax = r.auc
+        }
+        if r.auc20 > state.auc20Max {
+            try saveModel(names.best20(fold: c.fold))
+            state.auc20Max = r.auc20
+        }
+        state.epochDone = r.epoch
+        state.nextLR = LRSchedule.lr(epoch: r.epoch + 1, initLR: c.initLR, nEpochs: c.nEpochs)
+        let cpuModel = try model.stateDict().map { ($0.name, try $0.tensor.detach().to(device: .cpu)) }
+        let cpuOptim = try optimizer.stateDict().map { ($0.name, try $0.tensor.to(device: .cpu)) }
+        try store.save(state: state, model: cpuModel, optimizer: cpuOptim)
+        return line
+    }
+
+    /// train_epoch: zero_grad, forward, CE, backward, optional clipping, Adam step; returns the mean batch
+    /// loss and the number of images seen.
+    func trainPass(optimizer: Adam, seed: UInt64, label: String) throws -> (loss: Double, images: Int) {
         let c = config
         model.train()
         let bar = ProgressBar(total: trainSource.batchCount, label: label, enabled: progress)
         defer { bar.finish() }
-        let stream = try trainSource.makeStream(seed: seed)
+        let next = try trainSource.pass(seed: seed)
         var losses: [Double] = []
         var images = 0
         let params = model.trainableParameters()
-        while let batch = try stream.next() {
+        while let batch = try next() {
+            guard let targets = batch.targets else { throw RunError("\(label): training rows need classes") }
             let x = try batch.images.to(device: c.device)
             let meta = try batch.meta?.to(device: c.device)
-            let y = try batch.targets.to(device: c.device)
+            let y = try targets.to(device: c.device)
             optimizer.zeroGrad()
             let loss = try withAutocast(device: c.device, enabled: c.useAMP) {
                 try model.forward(images: x, meta: meta).to(dtype: .float32).crossEntropy(target: y)
@@ -208,14 +207,20 @@ public final class Trainer {
             try optimizer.step()
             let value = try loss.item()
             guard value.isFinite else {
-                throw PipelineError("\(label): the training loss became \(value) at batch \(losses.count + 1); "
-                    + "try a lower --init-lr or drop --use-amp")
+                throw RunError(.initLR, "\(label): the training loss became \(value) at batch \(losses.count + 1); "
+                    + "try a lower learning rate, or train without mixed precision")
             }
             losses.append(value)
-            images += x.shape[0]
-            bar.step(loss: value, batchImages: x.shape[0])
+            images += batch.count
+            bar.step(loss: value, batchImages: batch.count)
         }
-        guard !losses.isEmpty else { throw PipelineError("\(label): the training set gave no batches") }
+        guard !losses.isEmpty else { throw RunError("\(label): the training set gave no batches") }
         return (losses.reduce(0, +) / Double(losses.count), images)
+    }
+
+    /// Weights saved from the CPU so the files load anywhere.
+    func saveModel(_ name: String) throws {
+        let sd = try model.stateDict().map { ($0.name, try $0.tensor.detach().to(device: .cpu)) }
+        try saveTensors(sd, to: config.modelDir.appendingPathComponent(name))
     }
 }

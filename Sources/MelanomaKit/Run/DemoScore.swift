@@ -9,7 +9,7 @@ public enum DemoScore {
         var y: [Bool] = [], score: [Double] = []
         for (name, p) in zip(sub.imageNames, sub.targets) {
             guard let t = label[name] else {
-                throw PipelineError("\(submission.path): \(name) is not in \(labels.path)")
+                throw RunError("\(submission.path): \(name) is not in \(labels.path)")
             }
             y.append(t >= 0.5)
             score.append(p)

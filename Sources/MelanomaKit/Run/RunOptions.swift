@@ -1,11 +1,18 @@
+import Basics
 import Foundation
+import Imaging
 import Models
 import Torch
 
-/// The flags shared by train, evaluate and predict (train.py's names), parsed once by the CLI.
+extension MelanomaNet: TrainableModel {
+    public func forward(images: Tensor, meta: Tensor?) throws -> Tensor { try self(images, meta: meta) }
+}
+
+/// The settings shared by train, evaluate and predict (train.py's flags), parsed once by the CLI. The defaults
+/// here are the only ones: the CLI's flags and the demo start from them.
 public struct RunOptions: Sendable {
     public var kernelType: String
-    public var dataDir: String
+    public var dataDir = "./data/"
     public var dataFolder: Int
     public var imageSize: Int
     public var enetType: String
@@ -21,14 +28,22 @@ public struct RunOptions: Sendable {
     public var folds = [0, 1, 2, 3, 4]
     public var device: Device = .cpu
     public var seed: UInt64 = 0
+    // train only
+    public var nEpochs = 15
+    public var initLR = 3e-5
+    // evaluate and predict
+    public var nTest = 8
 
-    public init(kernelType: String, dataDir: String, dataFolder: Int, imageSize: Int, enetType: String) {
+    public init(kernelType: String, dataFolder: Int, imageSize: Int, enetType: String) {
         self.kernelType = kernelType
-        self.dataDir = dataDir
         self.dataFolder = dataFolder
         self.imageSize = imageSize
         self.enetType = enetType
     }
+
+    /// The original's `--DEBUG`: 5 epochs whatever `nEpochs` says.
+    public static let debugEpochs = 5
+    public var epochsToRun: Int { debug ? RunOptions.debugEpochs : nEpochs }
 
     public var datasetConfig: DatasetConfig {
         DatasetConfig(dataDir: dataDir, dataFolder: dataFolder, kernelType: kernelType, outDim: outDim, useMeta: useMeta)
@@ -40,24 +55,41 @@ public struct RunOptions: Sendable {
 
     public var names: CheckpointNames { CheckpointNames(kernelType: kernelType) }
 
-    /// Checks what flags alone can tell, before any data is read.
+    /// Everything that changes a training run's results, as text: what a resume must find unchanged.
+    public var resumeSettings: [String: String] {
+        ["enet-type": enetType, "image-size": "\(imageSize)", "data-folder": "\(dataFolder)", "out-dim": "\(outDim)",
+         "use-meta": "\(useMeta)", "n-meta-dim": "\(nMetaDim)", "batch-size": "\(batchSize)", "init-lr": "\(initLR)",
+         "DEBUG": "\(debug)", "use-amp": "\(useAMP)", "n-epochs": "\(epochsToRun)", "seed": "\(seed)"]
+    }
+
+    /// Checks what the settings alone can tell, before any data is read.
     public func validate() throws {
-        guard !kernelType.isEmpty else { throw PipelineError("--kernel-type must not be empty") }
-        guard [9, 4].contains(outDim) else { throw PipelineError("--out-dim must be 9 or 4 (the original's mappings), got \(outDim)") }
-        guard imageSize >= 32 else { throw PipelineError("--image-size must be at least 32, got \(imageSize)") }
-        guard batchSize >= 1 else { throw PipelineError("--batch-size must be positive, got \(batchSize)") }
-        guard numWorkers >= 0 else { throw PipelineError("--num-workers must be >= 0, got \(numWorkers)") }
+        guard !kernelType.isEmpty else { throw RunError(.kernelType, "must not be empty") }
+        guard !kernelType.contains("/"), kernelType != "..", kernelType != "." else {
+            throw RunError(.kernelType, "'\(kernelType)' names files in the model folder, so it cannot contain '/'")
+        }
+        guard [9, 4].contains(outDim) else { throw RunError(.outDim, "must be 9 or 4 (the original's mappings), got \(outDim)") }
+        guard (32 ... 2048).contains(imageSize) else { throw RunError(.imageSize, "must be in 32...2048, got \(imageSize)") }
+        guard batchSize >= 1 else { throw RunError(.batchSize, "must be positive, got \(batchSize)") }
+        guard numWorkers >= 0 else { throw RunError(.numWorkers, "must be >= 0, got \(numWorkers)") }
         guard !folds.isEmpty, folds.allSatisfy({ (0 ... 4).contains($0) }) else {
-            throw PipelineError("--fold takes fold numbers 0-4 separated by commas, got \(folds)")
+            throw RunError(.folds, "takes fold numbers 0-4 separated by commas, got \(folds)")
+        }
+        guard Set(folds).count == folds.count else { throw RunError(.folds, "names a fold twice: \(folds)") }
+        guard nEpochs >= 1 else { throw RunError(.nEpochs, "must be at least 1, got \(nEpochs)") }
+        guard initLR.isFinite, initLR > 0 else { throw RunError(.initLR, "must be a positive number, got \(initLR)") }
+        guard (1 ... TTA.variants).contains(nTest) else { throw RunError(.nTest, "must be 1...8, got \(nTest)") }
+        guard nMetaDim.count == 2, nMetaDim.allSatisfy({ $0 >= 1 }) else {
+            throw RunError(.nMetaDim, "takes two positive sizes like 512,128, got \(nMetaDim)")
         }
         _ = try ModelRegistry.family(enetType)
         if device.isCUDA {
-            if let why = LibTorch.loadCUDA() { throw PipelineError("--device \(device): \(why)") }
-            guard LibTorch.cudaIsAvailable else { throw PipelineError("--device \(device): no usable CUDA GPU") }
+            if let why = LibTorch.loadCUDA() { throw RunError(.device, "\(device): \(why)") }
+            guard LibTorch.cudaIsAvailable else { throw RunError(.device, "\(device): no usable CUDA GPU") }
         }
     }
 
-    /// Loads the dataset once, with the flags that change folds, labels and metadata.
+    /// Loads the dataset once, with the settings that change folds, labels and metadata.
     public func loadDataset() throws -> Dataset { try Dataset.load(datasetConfig) }
 
     /// A model built for this run and the dataset's metadata count, seeded so every fold starts the same way.
@@ -66,26 +98,19 @@ public struct RunOptions: Sendable {
         return try MelanomaNet(modelSpec(nMetaFeatures: nMetaFeatures))
     }
 
+    /// The loader of `samples`: augmented and shuffled when training, resized and normalised otherwise.
+    public func loader(_ samples: [Sample], training: Bool) throws -> BatchLoader {
+        try BatchLoader(samples: samples,
+                        transform: training ? .train(imageSize: imageSize) : .validation(imageSize: imageSize),
+                        config: LoaderConfig(batchSize: batchSize, numWorkers: numWorkers, training: training))
+    }
+
     /// `--DEBUG`: the original's small subset (batch_size * n rows, sampled with the run's seed).
     func debugSubset(_ rows: [Sample], multiple: Int) -> [Sample] {
         guard debug else { return rows }
-        var rng = SplitMix(seed: seed &+ 0x5eed)
-        let n = min(rows.count, batchSize * multiple)
+        var rng = SplitMix64(seed: seed &+ 0x5eed)
         var idx = Array(rows.indices)
-        for i in stride(from: idx.count - 1, to: 0, by: -1) { idx.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
-        return idx.prefix(n).sorted().map { rows[$0] }
-    }
-}
-
-/// A tiny deterministic generator for subsampling (not for augmentation).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        idx.seededShuffle(using: &rng)
+        return idx.prefix(min(rows.count, batchSize * multiple)).sorted().map { rows[$0] }
     }
 }

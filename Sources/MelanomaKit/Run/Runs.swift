@@ -5,52 +5,48 @@ import Torch
 
 /// train.py: every requested fold trained in turn on the other folds, validated on its own.
 public enum TrainRun {
-    public static func run(_ o: RunOptions, nEpochs: Int, initLR: Double, pretrained: String?, resume: Bool,
+    public static func run(_ o: RunOptions, pretrained: String?, resume: Bool,
                            console: @escaping (String) -> Void) throws -> [FoldResult] {
         try o.validate()
         let data = try o.loadDataset()
         console("data      \(data.train.count) training rows (\(data.train.filter(\.isExt).count) external), "
             + "\(data.classes.count) classes, mel_idx \(data.melIdx)"
             + (o.useMeta ? ", \(data.nMetaFeatures) metadata features" : ""))
-        let epochs = o.debug ? 5 : nEpochs
         var results: [FoldResult] = []
         for fold in o.folds {
             let train = o.debugSubset(data.train.filter { $0.fold != fold }, multiple: 5)
             let valid = o.debugSubset(data.train.filter { $0.fold == fold }, multiple: 5)
             guard !train.isEmpty, !valid.isEmpty else {
-                throw PipelineError("fold \(fold) has \(train.count) training and \(valid.count) validation rows; both must be non-empty")
+                throw RunError(.folds, "fold \(fold) has \(train.count) training and \(valid.count) validation rows; "
+                    + "both must be non-empty")
             }
             let model = try o.makeModel(nMetaFeatures: data.nMetaFeatures, seed: o.seed)
             if let pretrained {
                 let report = try model.enet.loadPretrained(from: URL(fileURLWithPath: pretrained))
                 console("pretrained \(report)")
             }
-            let config = TrainerConfig(
-                kernelType: o.kernelType, fold: fold, nEpochs: epochs, initLR: initLR, imageSize: o.imageSize,
-                melIdx: data.melIdx, modelDir: URL(fileURLWithPath: o.modelDir), logDir: URL(fileURLWithPath: o.logDir),
-                device: o.device, useAMP: o.useAMP, seed: o.seed, resume: resume,
-                settings: ["enet-type": o.enetType, "image-size": "\(o.imageSize)", "data-folder": "\(o.dataFolder)",
-                           "out-dim": "\(o.outDim)", "use-meta": "\(o.useMeta)", "n-meta-dim": "\(o.nMetaDim)",
-                           "batch-size": "\(o.batchSize)", "init-lr": "\(initLR)", "DEBUG": "\(o.debug)"])
-            console("fold \(fold)    \(train.count) train / \(valid.count) valid rows, \(epochs) epochs")
-            let trainer = Trainer(
-                config: config, model: model,
-                train: SampleSource(samples: train, imageSize: o.imageSize, batchSize: o.batchSize,
-                                    numWorkers: o.numWorkers, augment: true),
-                valid: SampleSource(samples: valid, imageSize: o.imageSize, batchSize: o.batchSize,
-                                    numWorkers: o.numWorkers, augment: false),
-                console: console)
+            var config = TrainerConfig(kernelType: o.kernelType, fold: fold, nEpochs: o.epochsToRun, initLR: o.initLR,
+                                       imageSize: o.imageSize, melIdx: data.melIdx,
+                                       modelDir: URL(fileURLWithPath: o.modelDir), logDir: URL(fileURLWithPath: o.logDir))
+            config.device = o.device
+            config.useAMP = o.useAMP
+            config.seed = o.seed
+            config.resume = resume
+            config.settings = o.resumeSettings
+            console("fold \(fold)    \(train.count) train / \(valid.count) valid rows, \(o.epochsToRun) epochs")
+            let trainer = Trainer(config: config, model: model, train: try o.loader(train, training: true),
+                                  valid: try o.loader(valid, training: false), console: console)
             results.append(try trainer.run())
         }
         return results
     }
 }
 
-/// Loads one fold's checkpoint into a fresh model, with the original's `module.` fallback.
+/// Loads one fold's checkpoint into a fresh model (the original's `module.` prefix is accepted).
 func loadFoldModel(_ o: RunOptions, nMeta: Int, eval: EvalChoice, fold: Int) throws -> MelanomaNet {
     let url = URL(fileURLWithPath: o.modelDir).appendingPathComponent(o.names.checkpoint(eval, fold: fold))
     guard FileManager.default.fileExists(atPath: url.path) else {
-        throw PipelineError("no checkpoint \(url.path): train fold \(fold) first, or pass --fold with the folds you trained")
+        throw RunError(.folds, "no checkpoint \(url.path): train fold \(fold) first, or choose the folds you trained")
     }
     let model = try o.makeModel(nMetaFeatures: nMeta, seed: o.seed)
     try model.load(contentsOf: url, strict: true)
@@ -67,7 +63,7 @@ public enum EvaluateRun {
         public var oofFile: URL
     }
 
-    public static func run(_ o: RunOptions, eval: EvalChoice, oofDir: String, nTest: Int = 8,
+    public static func run(_ o: RunOptions, eval: EvalChoice, oofDir: String,
                            console: @escaping (String) -> Void) throws -> Output {
         try o.validate()
         let data = try o.loadDataset()
@@ -75,41 +71,37 @@ public enum EvaluateRun {
         for fold in o.folds {
             let valid = o.debugSubset(data.train.filter { $0.fold == fold }, multiple: 6)
             let model = try loadFoldModel(o, nMeta: data.nMetaFeatures, eval: eval, fold: fold)
-            let source = SampleSource(samples: valid, imageSize: o.imageSize, batchSize: o.batchSize,
-                                      numWorkers: o.numWorkers, augment: false)
-            let out = try Validation.run(model: model, source: source, nTest: nTest, device: o.device, useAMP: o.useAMP)
+            let out = try Inference.run(models: [model], source: try o.loader(valid, training: false), nTest: o.nTest,
+                                        device: o.device, useAMP: o.useAMP)
+            let mel = out.melanoma(data.melIdx)
             for (i, s) in valid.enumerated() {
                 rows.append(OOFPrediction(imageName: s.imageName, fold: fold, isExt: s.isExt,
-                                          target: s.target == data.melIdx ? 1 : 0,
-                                          pred: Double(out.probabilities[i * out.classes + data.melIdx])))
+                                          target: s.target == data.melIdx ? 1 : 0, pred: mel[i]))
             }
-            console("fold \(fold)    \(valid.count) rows evaluated with \(nTest) TTA variants")
+            console("fold \(fold)    \(valid.count) rows evaluated with \(o.nTest) TTA variants")
         }
         let scores = try OOFScores.compute(rows)
         let block = TrainLog.evalBlock(eval: eval.rawValue, scores: scores)
-        try TrainLog(logDir: URL(fileURLWithPath: o.logDir), kernelType: o.kernelType).append(block)
         let url = URL(fileURLWithPath: oofDir).appendingPathComponent(o.names.oof(eval))
         try OOFFile.write(rows, to: url)
+        try TrainLog(logDir: URL(fileURLWithPath: o.logDir), kernelType: o.kernelType).append(block)
         return Output(scores: scores, block: block, oofFile: url)
     }
 }
 
 /// predict.py: softmax averaged over TTA variants and the fold models; writes sub_{kernel}_{eval}.csv.
 public enum PredictRun {
-    public static func run(_ o: RunOptions, eval: EvalChoice, subDir: String, nTest: Int,
+    public static func run(_ o: RunOptions, eval: EvalChoice, subDir: String,
                            console: @escaping (String) -> Void) throws -> URL {
         try o.validate()
         let data = try o.loadDataset()
         let test = o.debugSubset(data.test, multiple: 3)
-        guard !test.isEmpty else { throw PipelineError("\(o.datasetConfig.testCSV) has no rows to predict") }
+        guard !test.isEmpty else { throw DataError(file: o.datasetConfig.testCSV, "no rows to predict") }
         let models = try o.folds.map { try loadFoldModel(o, nMeta: data.nMetaFeatures, eval: eval, fold: $0) }
-        console("predict   \(test.count) test images x \(models.count) fold models x \(nTest) TTA variants")
-        let source = SampleSource(samples: test, imageSize: o.imageSize, batchSize: o.batchSize,
-                                  numWorkers: o.numWorkers, augment: false)
-        let p = try Prediction.probabilities(models: models, source: source, nTest: nTest, device: o.device,
-                                             useAMP: o.useAMP)
-        let sub = Submission(imageNames: test.map(\.imageName),
-                             targets: (0 ..< test.count).map { Double(p.probabilities[$0 * p.classes + data.melIdx]) })
+        console("predict   \(test.count) test images x \(models.count) fold models x \(o.nTest) TTA variants")
+        let out = try Inference.run(models: models, source: try o.loader(test, training: false), nTest: o.nTest,
+                                    device: o.device, useAMP: o.useAMP)
+        let sub = Submission(imageNames: test.map(\.imageName), targets: out.melanoma(data.melIdx))
         let url = URL(fileURLWithPath: subDir).appendingPathComponent(o.names.submission(eval))
         try sub.write(to: url)
         return url

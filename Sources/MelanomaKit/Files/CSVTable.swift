@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import SwiftCSV
 
@@ -34,6 +35,8 @@ public struct CSVTable: Sendable {
     }
 
     public static func parse(text: String, path: String) throws -> CSVTable {
+        // A byte-order mark is not part of the first column's name (pandas drops it too).
+        let text = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
         if text.allSatisfy({ $0.isWhitespace || $0 == "\u{FEFF}" }) {
             throw DataError(file: path, row: 0, line: 1, "the CSV file is empty (no header row)")
         }
@@ -78,4 +81,53 @@ public struct CSVTable: Sendable {
     }
 
     public func columnIndex(_ name: String) -> Int? { header.firstIndex(of: name) }
+}
+
+extension CSVTable {
+    /// The index of a column the caller cannot do without; its absence is an error naming the file.
+    public func requireColumn(_ name: String) throws -> Int {
+        guard let i = columnIndex(name) else {
+            throw DataError(file: path, row: 0, line: 1, column: name,
+                            "missing column (the header has: \(header.joined(separator: ",")))")
+        }
+        return i
+    }
+
+    /// A located error about data row `r` (0-based index into `rows`).
+    public func problem(row r: Int, column c: Int, _ message: String) -> DataError {
+        DataError(file: path, row: r + 1, line: lines[r], column: header[c], message)
+    }
+
+    /// The field as a number; not a number is an error naming file, row and column.
+    public func double(row r: Int, column c: Int) throws -> Double {
+        let s = rows[r][c].trimmingCharacters(in: .whitespaces)
+        guard let v = Double(s) else { throw problem(row: r, column: c, "'\(s)' is not a number") }
+        return v
+    }
+
+    /// The field as an integer; pandas writes integer columns that went through floats as "1.0".
+    public func int(row r: Int, column c: Int) throws -> Int {
+        let s = rows[r][c].trimmingCharacters(in: .whitespaces)
+        if let v = Int(s) { return v }
+        if let d = Double(s), d == d.rounded(), abs(d) < 1e15 { return Int(d) }
+        throw problem(row: r, column: c, "'\(s)' is not an integer")
+    }
+}
+
+/// The one CSV writer: fields quoted only when CSV needs it (as pandas' to_csv), files written atomically.
+public enum CSVWriter {
+    public static func field(_ s: String) -> String {
+        guard s.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return s }
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// One line (with its newline) of already formatted cells; text cells should go through `field`.
+    public static func line(_ cells: [String]) -> String { cells.joined(separator: ",") + "\n" }
+
+    /// Writes a header and rows of raw text cells (each quoted as needed) atomically.
+    public static func write(header: [String], rows: [[String]], to url: URL) throws {
+        var text = line(header.map(field))
+        for r in rows { text += line(r.map(field)) }
+        try AtomicFile.write(text, to: url)
+    }
 }

@@ -1,57 +1,8 @@
+import Basics
 import Foundation
 import Torch
 
-/// A problem with training files (log, resume state, checkpoints) that the user can cause.
-public struct PipelineError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
-
-/// Which fold checkpoint predict/evaluate load (`--eval`).
-public enum EvalChoice: String, CaseIterable, Sendable {
-    case best
-    case best20 = "best_20"
-    case final
-}
-
-/// The original's file names. Checkpoints are `.pth` (torch.save) by default so the original's
-/// predict.py can load ours and we can load the released weights; `.safetensors` is allowed.
-public struct CheckpointNames: Sendable, Equatable {
-    public let kernelType: String
-    public let fileExtension: String
-
-    public init(kernelType: String, fileExtension: String = "pth") {
-        self.kernelType = kernelType
-        self.fileExtension = fileExtension
-    }
-
-    public func best(fold: Int) -> String { "\(kernelType)_best_fold\(fold).\(fileExtension)" }
-    public func best20(fold: Int) -> String { "\(kernelType)_best_20_fold\(fold).\(fileExtension)" }
-    public func final(fold: Int) -> String { "\(kernelType)_final_fold\(fold).\(fileExtension)" }
-
-    public func checkpoint(_ eval: EvalChoice, fold: Int) -> String {
-        switch eval {
-        case .best: best(fold: fold)
-        case .best20: best20(fold: fold)
-        case .final: final(fold: fold)
-        }
-    }
-
-    /// The resume state of a fold (small JSON).
-    public func resumeState(fold: Int) -> String { "\(kernelType)_resume_fold\(fold).json" }
-    /// Model + optimizer after `epoch`; the epoch is in the name so a new one never overwrites the
-    /// one the current state file points at.
-    public func resumeCheckpoint(fold: Int, epoch: Int) -> String {
-        "\(kernelType)_resume_fold\(fold)_epoch\(epoch).\(fileExtension)"
-    }
-
-    /// predict's output, `sub_{kernel}_{eval}.csv`.
-    public func submission(_ eval: EvalChoice) -> String { "sub_\(kernelType)_\(eval.rawValue).csv" }
-    /// evaluate's OOF predictions (the original wrote `{kernel}_{eval}_oof.npy`).
-    public func oof(_ eval: EvalChoice) -> String { "\(kernelType)_\(eval.rawValue)_oof.csv" }
-}
-
-/// What `--resume` needs to continue a fold after a kill: the last completed epoch, the best scores
+/// What resuming needs to continue a fold after a kill: the last completed epoch, the best scores
 /// so far, the seed the per-epoch generators derive from, and which checkpoint holds the model and
 /// optimizer at that point. The LR needs no state: it is a function of the epoch (`LRSchedule`).
 public struct TrainState: Codable, Sendable, Equatable {
@@ -88,17 +39,11 @@ public struct TrainState: Codable, Sendable, Equatable {
         self.settings = settings
     }
 
-    /// The seed of torch's generator and of the sampler for one epoch of one fold (SplitMix64 of the
-    /// three). Reseeding every epoch from this, rather than carrying the generator's state, is what
-    /// makes a resumed run draw exactly what the uninterrupted run would have.
+    /// The seed of torch's generator and of the sampler for one epoch of one fold. Reseeding every epoch from
+    /// this, rather than carrying the generator's state, is what makes a resumed run draw exactly what the
+    /// uninterrupted run would have.
     public static func epochSeed(seed: UInt64, fold: Int, epoch: Int) -> UInt64 {
-        func mix(_ x: UInt64) -> UInt64 {
-            var z = x &+ 0x9E37_79B9_7F4A_7C15
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        return mix(mix(mix(seed) ^ UInt64(truncatingIfNeeded: fold)) ^ UInt64(truncatingIfNeeded: epoch))
+        SplitMix64.derive(seed, fold, epoch)
     }
 
     /// Throws naming every setting that differs from the run that wrote this state.
@@ -108,8 +53,8 @@ public struct TrainState: Codable, Sendable, Equatable {
             "\($0): was \(self.settings[$0] ?? "unset"), now \(settings[$0] ?? "unset")"
         }
         if !diffs.isEmpty {
-            throw PipelineError("--resume: \(stateFile) was written with other settings (\(diffs.joined(separator: "; "))); "
-                + "rerun with the same flags or without --resume")
+            throw RunError(.resume, "\(stateFile) was written with other settings (\(diffs.joined(separator: "; "))); "
+                + "rerun with the same settings, or start over without resuming")
         }
     }
 
@@ -117,16 +62,16 @@ public struct TrainState: Codable, Sendable, Equatable {
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try enc.encode(self)
-        try writeAtomically(to: url) { tmp in try data.write(to: tmp) }
+        try AtomicFile.write(data, to: url)
     }
 
     public static func load(from url: URL) throws -> TrainState {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw PipelineError("\(url.path): cannot read the resume state: \(error.localizedDescription)")
+            throw RunError("\(url.path): cannot read the resume state: \(error.localizedDescription)")
         }
         do { return try JSONDecoder().decode(TrainState.self, from: data) } catch {
-            throw PipelineError("\(url.path): not a resume state written by melanoma train (\(error)); "
+            throw RunError("\(url.path): not a resume state written by melanoma train (\(error)); "
                 + "delete it to start the fold over")
         }
     }
@@ -154,20 +99,20 @@ public struct ResumeStore: Sendable {
         guard FileManager.default.fileExists(atPath: stateURL.path) else { return nil }
         let state = try TrainState.load(from: stateURL)
         guard state.fold == fold, state.kernelType == names.kernelType else {
-            throw PipelineError("\(stateURL.path) belongs to \(state.kernelType) fold \(state.fold), not "
+            throw RunError("\(stateURL.path) belongs to \(state.kernelType) fold \(state.fold), not "
                 + "\(names.kernelType) fold \(fold)")
         }
         guard let file = state.checkpoint, !state.finished else { return (state, [], []) }
         let url = modelDir.appendingPathComponent(file)
         let all: NamedTensors
         do { all = try loadTensors(url) } catch {
-            throw PipelineError("--resume: \(stateURL.path) points at \(url.path), which cannot be read: \(error)")
+            throw RunError(.resume, "\(stateURL.path) points at \(url.path), which cannot be read: \(error)")
         }
         var model: NamedTensors = [], optimizer: NamedTensors = []
         for (k, t) in all {
             if k.hasPrefix("model.") { model.append((String(k.dropFirst(6)), t)) }
             else if k.hasPrefix("optimizer.") { optimizer.append((String(k.dropFirst(10)), t)) }
-            else { throw PipelineError("\(url.path): unexpected key '\(k)' in a resume checkpoint") }
+            else { throw RunError("\(url.path): unexpected key '\(k)' in a resume checkpoint") }
         }
         return (state, model, optimizer)
     }

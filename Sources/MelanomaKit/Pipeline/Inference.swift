@@ -1,0 +1,92 @@
+import Foundation
+import NN
+import Torch
+
+/// A model the pipeline can train and evaluate: a module tree (parameters, buffers, state_dict keys,
+/// train/eval) with the original's two-input forward. Models without metadata ignore `meta`.
+public protocol TrainableModel: Module {
+    /// Logits `[N, outDim]` for images `[N, 3, H, W]` and, when the model uses them, meta features `[N, nMeta]`.
+    func forward(images: Tensor, meta: Tensor?) throws -> Tensor
+}
+
+/// What a TTA pass over a data set gives: per-row probabilities (the mean softmax over TTA variants and
+/// models), and for rows with classes the targets, the external flags and the loss of the mean logits.
+public struct InferenceOutput: Sendable {
+    /// Row-major `[rows, classes]`, in float32 as the original.
+    public var probabilities: [Float]
+    public var classes: Int
+    /// Class indices; empty for test rows.
+    public var targets: [Int]
+    public var isExt: [Bool]
+    /// Mean over batches of the cross-entropy of the TTA-mean logits; nil for test rows.
+    public var loss: Double?
+
+    public var rows: Int { classes > 0 ? probabilities.count / classes : 0 }
+
+    /// The melanoma probability of each row (`PROBS[:, mel_idx]`).
+    public func melanoma(_ melIdx: Int) -> [Double] {
+        (0 ..< rows).map { Double(probabilities[$0 * classes + melIdx]) }
+    }
+
+    /// acc (percent), auc over all rows and auc_20 over 2020 rows. An AUC that is undefined on this fold (one
+    /// class only) is NaN here; the original would stop with an exception.
+    public func scores(melIdx: Int) throws -> (acc: Double, auc: Double, auc20: Double) {
+        let acc = try Metrics.accuracy(probabilities: probabilities.map(Double.init), classes: classes, targets: targets)
+        let mel = melanoma(melIdx)
+        let labels = targets.map { $0 == melIdx }
+        let auc = (try? Metrics.rocAUC(labels: labels, scores: mel, what: "auc")) ?? .nan
+        let keep = isExt.indices.filter { !isExt[$0] }
+        let auc20 = (try? Metrics.rocAUC(labels: keep.map { labels[$0] }, scores: keep.map { mel[$0] }, what: "auc_20")) ?? .nan
+        return (acc, auc, auc20)
+    }
+}
+
+/// The one TTA loop: train.py's val_epoch (one model, `n_test` 1 during training, 8 in evaluate.py) and
+/// predict.py's test loop (every fold model).
+public enum Inference {
+    /// For every batch, every model (outer) on every TTA variant (inner): logits and softmax summed in
+    /// float32, then divided by `nTest` and by the number of models, as the original. In eval mode, without
+    /// gradients. `progress` receives the number of batches done.
+    public static func run(models: [any TrainableModel], source: any BatchSource, nTest: Int = 1,
+                           device: Device = .cpu, useAMP: Bool = false,
+                           progress: ((Int) -> Void)? = nil) throws -> InferenceOutput {
+        guard !models.isEmpty else { throw RunError("inference needs at least one model") }
+        guard (1 ... TTA.variants).contains(nTest) else { throw RunError(.nTest, "must be 1...8, got \(nTest)") }
+        models.forEach { $0.eval() }
+        let next = try source.pass(seed: nil)
+        var out = InferenceOutput(probabilities: [], classes: 0, targets: [], isExt: [], loss: nil)
+        var losses: [Double] = [], batches = 0
+        try withNoGrad {
+            while let batch = try next() {
+                let x = try batch.images.to(device: device)
+                let meta = try batch.meta?.to(device: device)
+                var logitSum: Tensor? = nil, probSum: Tensor? = nil
+                for model in models {
+                    for i in 0 ..< nTest {
+                        let l = try withAutocast(device: device, enabled: useAMP) {
+                            try model.forward(images: try TTA.variant(x, i), meta: meta)
+                        }.to(dtype: .float32)
+                        let p = try l.softmax(dim: 1)
+                        logitSum = try logitSum.map { try $0 + l } ?? l
+                        probSum = try probSum.map { try $0 + p } ?? p
+                    }
+                }
+                guard let logitSum, let probSum else { continue }
+                let p = try (probSum / Double(nTest)) / Double(models.count)
+                out.classes = p.shape[1]
+                out.probabilities += try p.toArray(Float.self)
+                if let y = batch.targets {
+                    let logits = try (logitSum / Double(nTest)) / Double(models.count)
+                    losses.append(try logits.crossEntropy(target: try y.to(device: device)).item())
+                    out.targets += try y.toArray(Int64.self).map(Int.init)
+                }
+                out.isExt += batch.isExt
+                batches += 1
+                progress?(batches)
+            }
+        }
+        guard out.rows > 0 else { throw RunError("the data set to predict is empty") }
+        if !losses.isEmpty { out.loss = losses.reduce(0, +) / Double(losses.count) }
+        return out
+    }
+}
