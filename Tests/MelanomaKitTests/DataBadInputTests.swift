@@ -112,7 +112,7 @@ import Testing
         var config = DataFixture.config(root, useMeta: false)
         config.imageCheck = .decode
         let e = try #require(throws: DataError.self) { try Dataset.load(config) }
-        expectProblem(e.problems, file: "train.csv", row: 1, line: 2, column: "image_name", contains: "not a readable JPEG")
+        expectProblem(e.problems, file: "train.csv", row: 1, line: 2, column: "image_name", contains: "not a JPEG or PNG")
     }
 
     @Test func raggedRowAndBadQuoting() throws {

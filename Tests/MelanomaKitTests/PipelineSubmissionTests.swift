@@ -45,10 +45,10 @@ struct PipelineSubmissionTests {
         expectError(try file(dir, "nan.csv", "image_name,target\nA,0.1\nB,abc\n"), contains: ["nan.csv", "line 3", "target", "abc"])
         expectError(try file(dir, "nocol.csv", "image_name,pred\nA,0.1\n"), contains: ["nocol.csv", "target"])
         expectError(try file(dir, "ragged.csv", "image_name,target\nA,0.1\nB,0.2,9\n"), contains: ["ragged.csv", "line 3", "3 fields"])
-        expectError(try file(dir, "dup.csv", "image_name,target\nA,0.1\nB,0.2\nA,0.3\n"), contains: ["dup.csv", "line 4", "'A'", "line 2"])
+        expectError(try file(dir, "dup.csv", "image_name,target\nA,0.1\nB,0.2\nA,0.3\n"), contains: ["dup.csv", "row 3 (line 4)", "'A'", "on row 1"])
         expectError(try file(dir, "empty.csv", ""), contains: ["empty.csv", "empty"])
         expectError(try file(dir, "header.csv", "image_name,target\n"), contains: ["header.csv", "no rows"])
-        expectError(try file(dir, "quote.csv", "image_name,target\n\"A,0.1\n"), contains: ["quote.csv", "line 2", "unterminated"])
+        expectError(try file(dir, "quote.csv", "image_name,target\n\"A,0.1\n"), contains: ["quote.csv", "row 1 (line 2)"])
         expectError(dir.appendingPathComponent("missing.csv"), contains: ["missing.csv", "cannot read"])
     }
 
@@ -62,6 +62,6 @@ struct PipelineSubmissionTests {
         #expect(try OOFFile.read(u) == rows)
         let bad = try file(dir, "bad.csv", "image_name,fold,is_ext,target,pred\nA,0,2,1,0.5\n")
         #expect(throws: DataError.self) { try OOFFile.read(bad) }
-        do { _ = try OOFFile.read(bad) } catch { #expect("\(error)".contains("line 2, column is_ext")) }
+        do { _ = try OOFFile.read(bad) } catch { #expect("\(error)".contains("row 1 (line 2), column 'is_ext'")) }
     }
 }
