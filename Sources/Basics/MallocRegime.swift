@@ -15,9 +15,6 @@ public enum MallocRegime {
         "glibc.malloc.mmap_threshold=\(mmapThreshold):glibc.malloc.trim_threshold=\(trimThreshold)"
     }
 
-    /// The training regime as GLIBC_TUNABLES: no buffer is ever mmap'd (a B0 activation can exceed glibc's
-    /// 32 MiB cap on the mmap threshold) and the heap top is trimmed only past 1 GiB.
-    public static let trainingTunables = "glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=\(1 << 30)"
 
     /// The training regime (train, evaluate, predict, demo): every step reuses the last one's memory.
     @discardableResult

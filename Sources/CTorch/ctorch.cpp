@@ -125,7 +125,6 @@ ct_tensor ct_randint(int64_t low, int64_t high, const int64_t *shape, int ndim, 
   CT_TRY(nullptr, return wrap(at::randint(low, high, dims(shape, ndim), at::TensorOptions().dtype(at::kLong)));)
 }
 
-int ct_defined(ct_tensor t) { return T(t).defined(); }
 int ct_ndim(ct_tensor t) { return (int)T(t).dim(); }
 void ct_shape(ct_tensor t, int64_t *out) {
   auto s = T(t).sizes();
@@ -157,7 +156,6 @@ void *ct_data_ptr(ct_tensor t) {
 }
 
 double ct_item(ct_tensor t, ct_error *err) { CT_TRY(0.0, return T(t).item<double>();) }
-ct_tensor ct_shallow_clone(ct_tensor t) { return wrap(T(t)); }
 
 // ---- elementwise
 
@@ -169,20 +167,15 @@ ct_tensor ct_unary(ct_tensor a, ct_unary_op op, ct_error *err) {
     case CT_EXP: return wrap(x.exp());
     case CT_LOG: return wrap(x.log());
     case CT_SQRT: return wrap(x.sqrt());
-    case CT_RSQRT: return wrap(x.rsqrt());
     case CT_ABS: return wrap(x.abs());
     case CT_RELU: return wrap(at::relu(x));
     case CT_SILU: return wrap(at::silu(x));
     case CT_SIGMOID: return wrap(x.sigmoid());
-    case CT_TANH: return wrap(x.tanh());
     case CT_LOG1P: return wrap(x.log1p());
-    case CT_FLOOR: return wrap(x.floor());
     case CT_CEIL: return wrap(x.ceil());
     case CT_ROUND: return wrap(x.round());
     case CT_SIGN: return wrap(x.sign());
-    case CT_LOGICAL_NOT: return wrap(x.logical_not());
     case CT_SQUARE: return wrap(x.square());
-    case CT_RECIPROCAL: return wrap(x.reciprocal());
     }
     set_error(err, "unknown unary op");
     return (ct_tensor) nullptr;
@@ -197,7 +190,6 @@ static Tensor binary(const Tensor &x, const Tensor &y, ct_binary_op op) {
   case CT_DIV: return x / y;
   case CT_POW: return x.pow(y);
   case CT_MAXIMUM: return at::maximum(x, y);
-  case CT_MINIMUM: return at::minimum(x, y);
   case CT_EQ: return x.eq(y);
   case CT_NE: return x.ne(y);
   case CT_LT: return x.lt(y);
@@ -206,7 +198,6 @@ static Tensor binary(const Tensor &x, const Tensor &y, ct_binary_op op) {
   case CT_GE: return x.ge(y);
   case CT_LOGICAL_AND: return x.logical_and(y);
   case CT_LOGICAL_OR: return x.logical_or(y);
-  case CT_REMAINDER: return x.remainder(y);
   }
   throw std::runtime_error("unknown binary op");
 }
@@ -230,7 +221,6 @@ ct_tensor ct_binary_scalar(ct_tensor a, double s, ct_binary_op op, ct_error *err
     case CT_LE: return wrap(x.le(s));
     case CT_GT: return wrap(x.gt(s));
     case CT_GE: return wrap(x.ge(s));
-    case CT_REMAINDER: return wrap(x.remainder(s));
     default: return wrap(binary(x, at::scalar_tensor(s, x.options()), op));
     }
   })

@@ -103,9 +103,6 @@ ct_tensor ct_index_select(ct_tensor x, int64_t dim, ct_tensor index, ct_error *e
 }
 ct_tensor ct_squeeze(ct_tensor x, int64_t dim, ct_error *err) { CT_TRY(nullptr, return wrap(T(x).squeeze(dim));) }
 ct_tensor ct_unsqueeze(ct_tensor x, int64_t dim, ct_error *err) { CT_TRY(nullptr, return wrap(T(x).unsqueeze(dim));) }
-ct_tensor ct_expand(ct_tensor x, const int64_t *shape, int ndim, ct_error *err) {
-  CT_TRY(nullptr, return wrap(T(x).expand(dims(shape, ndim)));)
-}
 ct_tensor ct_contiguous(ct_tensor x, int channels_last, ct_error *err) {
   CT_TRY(nullptr, return wrap(T(x).contiguous(channels_last ? at::MemoryFormat::ChannelsLast
                                                              : at::MemoryFormat::Contiguous));)
@@ -116,7 +113,6 @@ ct_tensor ct_to(ct_tensor x, int device_type, int device_index, int dtype, int n
     return wrap(T(x).to(d, st(dtype), non_blocking != 0));
   })
 }
-ct_tensor ct_clone(ct_tensor x, ct_error *err) { CT_TRY(nullptr, return wrap(T(x).clone());) }
 ct_tensor ct_detach(ct_tensor x, ct_error *err) { CT_TRY(nullptr, return wrap(T(x).detach());) }
 
 // ---- reductions
@@ -133,7 +129,6 @@ ct_tensor ct_reduce(ct_tensor x, ct_reduce_op op, const int64_t *d, int ndim, in
     case CT_AMAX: return wrap(t.amax(all ? at::IntArrayRef() : dims(d, ndim), k));
     case CT_AMIN: return wrap(t.amin(all ? at::IntArrayRef() : dims(d, ndim), k));
     case CT_ARGMAX: return wrap(all ? t.argmax() : t.argmax(d[0], k));
-    case CT_ARGMIN: return wrap(all ? t.argmin() : t.argmin(d[0], k));
     case CT_PROD: return wrap(all ? t.prod() : t.prod(d[0], k));
     case CT_STD: return wrap(at::std(t, od, /*correction=*/at::Scalar(1), k));
     case CT_VAR: return wrap(at::var(t, od, /*correction=*/at::Scalar(1), k));

@@ -48,3 +48,53 @@ extension Conv2d {
         }
     }
 }
+
+// MARK: the ResNet stage layout shared by SE-ResNeXt and ResNeSt
+
+/// Four stages of bottlenecks as torchvision-style ResNets lay them out: stage l works at `64 << l` planes
+/// (4x as many output channels), its first block strides by 2 except in stage 1, and only that first block
+/// may need a downsample path. Blocks are named `layer{l+1}.{b}` as the libraries name them.
+struct ResNetStages<Block: Module> {
+    /// What a family's block builder is told.
+    struct BlockPlan {
+        let stage: Int, index: Int
+        let inplanes: Int, planes: Int
+        /// The stride of this block (the stage's stride for its first block, 1 after).
+        let stride: Int
+        /// The stage's stride, which the downsample path of the first block uses.
+        let stageStride: Int
+        let needsDownsample: Bool
+    }
+
+    private(set) var stages: [Sequential] = []
+    private(set) var blocks: [(name: String, block: Block)] = []
+    private(set) var outChannels: Int
+
+    init(layers: [Int], inplanes: Int, makeBlock: (BlockPlan) throws -> Block) throws {
+        var inplanes = inplanes
+        for (l, count) in layers.enumerated() {
+            let planes = 64 << l, stride = l == 0 ? 1 : 2
+            var stage: [Module] = []
+            for b in 0 ..< count {
+                let plan = BlockPlan(stage: l, index: b, inplanes: inplanes, planes: planes, stride: b == 0 ? stride : 1,
+                                     stageStride: stride, needsDownsample: b == 0 && (stride != 1 || inplanes != planes * 4))
+                let block = try makeBlock(plan)
+                stage.append(block)
+                blocks.append(("layer\(l + 1).\(b)", block))
+                inplanes = planes * 4
+            }
+            stages.append(Sequential(stage))
+        }
+        outChannels = inplanes
+    }
+
+    /// Runs every block in order (reporting each to `backbone`'s tap) and pools globally.
+    func features(_ x: Tensor, in backbone: Backbone) throws -> Tensor {
+        var x = x
+        for (name, block) in blocks {
+            x = try block(x)
+            try backbone.emit(name, x)
+        }
+        return try x.mean(dims: [2, 3])
+    }
+}

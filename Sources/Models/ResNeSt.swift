@@ -19,7 +19,7 @@ public struct ResNeStConfig: Sendable, Equatable {
 public final class ResNeSt: Backbone, @unchecked Sendable {
     public let config: ResNeStConfig
     let stem: Sequential, bn1: BatchNorm
-    let blockList: [(name: String, block: ResNeStBottleneck)]
+    let stages: ResNetStages<ResNeStBottleneck>
 
     public init(_ config: ResNeStConfig) throws {
         self.config = config
@@ -37,39 +37,22 @@ public final class ResNeSt: Backbone, @unchecked Sendable {
             try conv(w, w * 2, 3, padding: 1),
         ])
         bn1 = try BatchNorm(w * 2)
-        var inplanes = w * 2
-        var layers: [Sequential] = []
-        var list: [(String, ResNeStBottleneck)] = []
-        for (l, count) in config.layers.enumerated() {
-            let planes = 64 << l
-            let stride = l == 0 ? 1 : 2
-            var blocks: [Module] = []
-            for b in 0 ..< count {
-                var downsample: Sequential?
-                if b == 0, stride != 1 || inplanes != planes * 4 {
-                    // avg_down: AvgPool2d(stride, stride, ceil_mode, count_include_pad=False) at index 0
-                    // (no keys), then the 1x1 conv and BN at 1 and 2.
-                    downsample = Sequential([
-                        AvgPoolDown(stride: stride), try conv(inplanes, planes * 4, 1), try BatchNorm(planes * 4),
-                    ])
-                }
-                // avd (average-pool instead of a strided conv2) where the stride is > 1 or in the first
-                // block of layers 2-4 (`is_first`); layer1 passes is_first=False.
-                let avd = b == 0 && (stride > 1 || l > 0)
-                let block = try ResNeStBottleneck(
-                    inplanes: inplanes, planes: planes, radix: config.radix, stride: b == 0 ? stride : 1, avd: avd,
-                    downsample: downsample, conv: conv)
-                blocks.append(block)
-                list.append(("layer\(l + 1).\(b)", block))
-                inplanes = planes * 4
-            }
-            layers.append(Sequential(blocks))
+        stages = try ResNetStages(layers: config.layers, inplanes: w * 2) { p in
+            // avg_down: AvgPool2d(stride, stride, ceil_mode, count_include_pad=False) at index 0 (no keys), then
+            // the 1x1 conv and BN at 1 and 2.
+            let downsample = p.needsDownsample ? Sequential([
+                AvgPoolDown(stride: p.stageStride), try conv(p.inplanes, p.planes * 4, 1), try BatchNorm(p.planes * 4),
+            ]) : nil
+            // avd (average-pool instead of a strided conv2) where the stride is > 1 or in the first block of
+            // layers 2-4 (`is_first`); layer1 passes is_first=False.
+            let avd = p.index == 0 && (p.stride > 1 || p.stage > 0)
+            return try ResNeStBottleneck(inplanes: p.inplanes, planes: p.planes, radix: config.radix, stride: p.stride,
+                                         avd: avd, downsample: downsample, conv: conv)
         }
-        blockList = list
-        super.init(featureDim: inplanes)
+        super.init(featureDim: stages.outChannels)
         addModule("conv1", stem)
         addModule("bn1", bn1)
-        for (l, layer) in layers.enumerated() { addModule("layer\(l + 1)", layer) }
+        for (l, stage) in stages.stages.enumerated() { addModule("layer\(l + 1)", stage) }
     }
 
     public override var classifierPrefixes: [String] { ["fc."] }
@@ -77,11 +60,7 @@ public final class ResNeSt: Backbone, @unchecked Sendable {
     public override func features(_ x: Tensor) throws -> Tensor {
         var x = try bn1(stem(x)).relu().maxPool2d(kernel: (3, 3), stride: (2, 2), padding: (1, 1))
         try emit("maxpool", x)
-        for (name, block) in blockList {
-            x = try block(x)
-            try emit(name, x)
-        }
-        return try x.mean(dims: [2, 3])
+        return try stages.features(x, in: self)
     }
 }
 

@@ -20,43 +20,28 @@ public struct SEResNeXtConfig: Sendable, Equatable {
 public final class SEResNeXt: Backbone, @unchecked Sendable {
     public let config: SEResNeXtConfig
     let conv1: Conv2d, bn1: BatchNorm
-    let blockList: [(name: String, block: SEResNeXtBottleneck)]
+    let stages: ResNetStages<SEResNeXtBottleneck>
 
     public init(_ config: SEResNeXtConfig) throws {
         self.config = config
         conv1 = try Conv2d(3, 64, kernel: 7, stride: 2, padding: .symmetric(3, 3), bias: false)
         bn1 = try BatchNorm(64)
-        var inplanes = 64
-        var layers: [(String, Sequential)] = []
-        var list: [(String, SEResNeXtBottleneck)] = []
-        for (l, count) in config.layers.enumerated() {
-            let planes = 64 << l
-            let stride = l == 0 ? 1 : 2
-            var blocks: [Module] = []
-            for b in 0 ..< count {
-                var downsample: Sequential?
-                if b == 0, stride != 1 || inplanes != planes * 4 {
-                    downsample = Sequential([
-                        try Conv2d(inplanes, planes * 4, kernel: 1, stride: stride, padding: .symmetric(0, 0), bias: false),
-                        try BatchNorm(planes * 4),
-                    ])
-                }
-                let block = try SEResNeXtBottleneck(
-                    inplanes: inplanes, planes: planes, groups: config.groups, baseWidth: config.baseWidth,
-                    reduction: config.reduction, stride: b == 0 ? stride : 1, downsample: downsample)
-                blocks.append(block)
-                list.append(("layer\(l + 1).\(b)", block))
-                inplanes = planes * 4
-            }
-            layers.append(("layer\(l + 1)", Sequential(blocks)))
+        stages = try ResNetStages(layers: config.layers, inplanes: 64) { p in
+            // downsample_kernel_size=1, downsample_padding=0
+            let downsample = p.needsDownsample ? Sequential([
+                try Conv2d(p.inplanes, p.planes * 4, kernel: 1, stride: p.stageStride, padding: .symmetric(0, 0), bias: false),
+                try BatchNorm(p.planes * 4),
+            ]) : nil
+            return try SEResNeXtBottleneck(inplanes: p.inplanes, planes: p.planes, groups: config.groups,
+                                           baseWidth: config.baseWidth, reduction: config.reduction, stride: p.stride,
+                                           downsample: downsample)
         }
-        blockList = list
-        super.init(featureDim: inplanes)
+        super.init(featureDim: stages.outChannels)
         let layer0 = Module()
         layer0.addModule("conv1", conv1)
         layer0.addModule("bn1", bn1)
         addModule("layer0", layer0)
-        for (name, layer) in layers { addModule(name, layer) }
+        for (l, stage) in stages.stages.enumerated() { addModule("layer\(l + 1)", stage) }
     }
 
     public override var classifierPrefixes: [String] { ["last_linear."] }
@@ -65,11 +50,7 @@ public final class SEResNeXt: Backbone, @unchecked Sendable {
         // layer0: conv1, bn1, relu1, MaxPool2d(3, stride 2, ceil_mode) (Caffe-compatible pooling)
         var x = try bn1(conv1(x)).relu().maxPool2d(kernel: (3, 3), stride: (2, 2), ceilMode: true)
         try emit("layer0", x)
-        for (name, block) in blockList {
-            x = try block(x)
-            try emit(name, x)
-        }
-        return try x.mean(dims: [2, 3])
+        return try stages.features(x, in: self)
     }
 }
 

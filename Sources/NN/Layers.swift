@@ -133,17 +133,6 @@ public final class ReLU: Module, @unchecked Sendable {
     public override func forward(_ x: Tensor) throws -> Tensor { try x.relu() }
 }
 
-public final class Identity: Module, @unchecked Sendable {
-    public override init() {}
-    public override func forward(_ x: Tensor) throws -> Tensor { x }
-}
-
-/// Global average pooling to [N, C] (AdaptiveAvgPool2d(1) + flatten).
-public final class GlobalAvgPool: Module, @unchecked Sendable {
-    public override init() {}
-    public override func forward(_ x: Tensor) throws -> Tensor { try x.mean(dims: [2, 3]) }
-}
-
 /// Children named 0, 1, 2, ... applied in order (nn.Sequential).
 public final class Sequential: Module, @unchecked Sendable {
     public init(_ modules: [Module]) {

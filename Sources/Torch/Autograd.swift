@@ -34,13 +34,6 @@ public func withNoGrad<R>(_ body: () throws -> R) rethrows -> R {
     return try body()
 }
 
-/// Runs `body` with gradient recording on (inside a no-grad scope, for example).
-public func withGrad<R>(_ body: () throws -> R) rethrows -> R {
-    let was = ct_grad_enabled()
-    ct_set_grad_enabled(1)
-    defer { ct_set_grad_enabled(was) }
-    return try body()
-}
 
 /// Runs `body` under autocast on `device` (bf16 by default), as `torch.autocast`.
 public func withAutocast<R>(device: Device = .cpu, dtype: DType = .bfloat16, enabled: Bool = true,

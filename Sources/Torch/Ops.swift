@@ -16,24 +16,18 @@ extension Tensor {
     public func log() throws -> Tensor { try unary(CT_LOG) }
     public func log1p() throws -> Tensor { try unary(CT_LOG1P) }
     public func sqrt() throws -> Tensor { try unary(CT_SQRT) }
-    public func rsqrt() throws -> Tensor { try unary(CT_RSQRT) }
     public func abs() throws -> Tensor { try unary(CT_ABS) }
     public func square() throws -> Tensor { try unary(CT_SQUARE) }
-    public func reciprocal() throws -> Tensor { try unary(CT_RECIPROCAL) }
-    public func floor() throws -> Tensor { try unary(CT_FLOOR) }
     public func ceil() throws -> Tensor { try unary(CT_CEIL) }
     public func round() throws -> Tensor { try unary(CT_ROUND) }
     public func sign() throws -> Tensor { try unary(CT_SIGN) }
     public func relu() throws -> Tensor { try unary(CT_RELU) }
     public func silu() throws -> Tensor { try unary(CT_SILU) }
     public func sigmoid() throws -> Tensor { try unary(CT_SIGMOID) }
-    public func tanh() throws -> Tensor { try unary(CT_TANH) }
-    public func logicalNot() throws -> Tensor { try unary(CT_LOGICAL_NOT) }
 
     public func pow(_ e: Double) throws -> Tensor { try binary(e, CT_POW) }
     public func pow(_ e: Tensor) throws -> Tensor { try binary(e, CT_POW) }
     public func maximum(_ o: Tensor) throws -> Tensor { try binary(o, CT_MAXIMUM) }
-    public func minimum(_ o: Tensor) throws -> Tensor { try binary(o, CT_MINIMUM) }
     public func eq(_ o: Tensor) throws -> Tensor { try binary(o, CT_EQ) }
     public func eq(_ s: Double) throws -> Tensor { try binary(s, CT_EQ) }
     public func ne(_ o: Tensor) throws -> Tensor { try binary(o, CT_NE) }
@@ -43,7 +37,6 @@ extension Tensor {
     public func gt(_ o: Tensor) throws -> Tensor { try binary(o, CT_GT) }
     public func gt(_ s: Double) throws -> Tensor { try binary(s, CT_GT) }
     public func ge(_ o: Tensor) throws -> Tensor { try binary(o, CT_GE) }
-    public func remainder(_ s: Double) throws -> Tensor { try binary(s, CT_REMAINDER) }
 
     public func clamp(min lo: Double? = nil, max hi: Double? = nil) throws -> Tensor {
         try make { ct_clamp(handle, lo ?? 0, hi ?? 0, lo == nil ? 0 : 1, hi == nil ? 0 : 1, $0) }
@@ -91,14 +84,9 @@ extension Tensor {
     }
     public func squeeze(dim: Int) throws -> Tensor { try make { ct_squeeze(handle, Int64(dim), $0) } }
     public func unsqueeze(dim: Int) throws -> Tensor { try make { ct_unsqueeze(handle, Int64(dim), $0) } }
-    public func expand(_ shape: [Int]) throws -> Tensor {
-        let d = shape.map(Int64.init)
-        return try make { ct_expand(handle, d, Int32(d.count), $0) }
-    }
     public func contiguous(channelsLast: Bool = false) throws -> Tensor {
         try make { ct_contiguous(handle, channelsLast ? 1 : 0, $0) }
     }
-    public func clone() throws -> Tensor { try make { ct_clone(handle, $0) } }
     public func detach() throws -> Tensor { try make { ct_detach(handle, $0) } }
 
     public func to(device: Device? = nil, dtype: DType? = nil, nonBlocking: Bool = false) throws -> Tensor {
@@ -131,9 +119,6 @@ extension Tensor {
     public func variance(dims: [Int] = [], keepDim: Bool = false) throws -> Tensor { try reduce(CT_VAR, dims, keepDim) }
     public func argmax(dim: Int? = nil, keepDim: Bool = false) throws -> Tensor {
         try reduce(CT_ARGMAX, dim.map { [$0] } ?? [], keepDim)
-    }
-    public func argmin(dim: Int? = nil, keepDim: Bool = false) throws -> Tensor {
-        try reduce(CT_ARGMIN, dim.map { [$0] } ?? [], keepDim)
     }
 
     // MARK: in place (used by optimizers, weight loading and initialisers)

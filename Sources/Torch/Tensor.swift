@@ -99,7 +99,6 @@ public final class Tensor: @unchecked Sendable {
     public var isContiguous: Bool { ct_is_contiguous(handle) != 0 }
 
     /// A second handle to the same tensor (shares storage and autograd identity).
-    public func alias() -> Tensor { Tensor(handle: ct_shallow_clone(handle)) }
 
     // MARK: back to Swift
 

@@ -25,16 +25,16 @@ enum {
 enum { CT_CPU = 0, CT_CUDA = 1 };
 
 typedef enum {
-  CT_NEG, CT_EXP, CT_LOG, CT_SQRT, CT_RSQRT, CT_ABS, CT_RELU, CT_SILU, CT_SIGMOID, CT_TANH,
-  CT_LOG1P, CT_FLOOR, CT_CEIL, CT_ROUND, CT_SIGN, CT_LOGICAL_NOT, CT_SQUARE, CT_RECIPROCAL
+  CT_NEG, CT_EXP, CT_LOG, CT_SQRT, CT_ABS, CT_RELU, CT_SILU, CT_SIGMOID,
+  CT_LOG1P, CT_CEIL, CT_ROUND, CT_SIGN, CT_SQUARE
 } ct_unary_op;
 
 typedef enum {
-  CT_ADD, CT_SUB, CT_MUL, CT_DIV, CT_POW, CT_MAXIMUM, CT_MINIMUM,
-  CT_EQ, CT_NE, CT_LT, CT_LE, CT_GT, CT_GE, CT_LOGICAL_AND, CT_LOGICAL_OR, CT_REMAINDER
+  CT_ADD, CT_SUB, CT_MUL, CT_DIV, CT_POW, CT_MAXIMUM,
+  CT_EQ, CT_NE, CT_LT, CT_LE, CT_GT, CT_GE, CT_LOGICAL_AND, CT_LOGICAL_OR
 } ct_binary_op;
 
-typedef enum { CT_SUM, CT_MEAN, CT_AMAX, CT_AMIN, CT_ARGMAX, CT_ARGMIN, CT_PROD, CT_STD, CT_VAR } ct_reduce_op;
+typedef enum { CT_SUM, CT_MEAN, CT_AMAX, CT_AMIN, CT_ARGMAX, CT_PROD, CT_STD, CT_VAR } ct_reduce_op;
 
 void ct_free_error(ct_error err);
 void ct_free(ct_tensor t);
@@ -59,7 +59,6 @@ ct_tensor ct_arange(double start, double end, double step, int dtype, ct_error *
 ct_tensor ct_randn(const int64_t *shape, int ndim, int dtype, ct_error *err);
 ct_tensor ct_rand(const int64_t *shape, int ndim, int dtype, ct_error *err);
 ct_tensor ct_randint(int64_t low, int64_t high, const int64_t *shape, int ndim, ct_error *err);
-int ct_defined(ct_tensor t);
 int ct_ndim(ct_tensor t);
 void ct_shape(ct_tensor t, int64_t *out);
 int64_t ct_numel(ct_tensor t);
@@ -72,7 +71,6 @@ int ct_copy_out(ct_tensor t, void *dst, size_t nbytes, ct_error *err);
 // Raw pointer to the data of a contiguous CPU tensor (NULL otherwise); valid while t lives.
 void *ct_data_ptr(ct_tensor t);
 double ct_item(ct_tensor t, ct_error *err);
-ct_tensor ct_shallow_clone(ct_tensor t);
 
 // ---- elementwise
 ct_tensor ct_unary(ct_tensor a, ct_unary_op op, ct_error *err);
@@ -115,10 +113,8 @@ ct_tensor ct_select(ct_tensor x, int64_t dim, int64_t index, ct_error *err);
 ct_tensor ct_index_select(ct_tensor x, int64_t dim, ct_tensor index, ct_error *err);
 ct_tensor ct_squeeze(ct_tensor x, int64_t dim, ct_error *err);
 ct_tensor ct_unsqueeze(ct_tensor x, int64_t dim, ct_error *err);
-ct_tensor ct_expand(ct_tensor x, const int64_t *shape, int ndim, ct_error *err);
 ct_tensor ct_contiguous(ct_tensor x, int channels_last, ct_error *err);
 ct_tensor ct_to(ct_tensor x, int device_type, int device_index, int dtype, int non_blocking, ct_error *err);
-ct_tensor ct_clone(ct_tensor x, ct_error *err);
 ct_tensor ct_detach(ct_tensor x, ct_error *err);
 
 // ---- reductions (dims NULL / ndim 0 = all)
@@ -160,7 +156,7 @@ int ct_load_pickle(const char *path, ct_named_tensor_cb cb, void *ctx, ct_error 
 // Writes an ordered dict name -> tensor that torch.load reads.
 int ct_save_pickle(const char *path, const char *const *names, const ct_tensor *ts, int n, ct_error *err);
 
-// ---- models issue
+// ---- in-place helpers the models use
 // Points t at src's data (any shape, strides or memory format), keeping t's identity, autograd leaf
 // status and gradient flag, as python's `param.data = src` (used for channels-last weights).
 int ct_set_data(ct_tensor t, ct_tensor src, ct_error *err);

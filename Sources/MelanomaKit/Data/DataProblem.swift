@@ -56,7 +56,6 @@ struct ProblemLog: Sendable {
 
     var errors: [DataProblem] { problems.filter { $0.severity == .error } }
     var warnings: [DataProblem] { problems.filter { $0.severity == .warning } }
-    var hasErrors: Bool { problems.contains { $0.severity == .error } }
 
     mutating func error(_ file: String, row: Int? = nil, line: Int? = nil, column: String? = nil, _ message: String) {
         problems.append(DataProblem(.error, file: file, row: row, line: line, column: column, message))

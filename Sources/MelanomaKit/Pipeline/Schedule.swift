@@ -1,6 +1,6 @@
 import Foundation
 
-/// The original's learning rate per epoch (spec §4.4): `GradualWarmupSchedulerV2(multiplier=10,
+/// The original's learning rate per epoch (train.py's epoch loop): `GradualWarmupSchedulerV2(multiplier=10,
 /// total_epoch=1)` handing over to `CosineAnnealingWarmRestarts(T_0=n_epochs-1)`, stepped once after
 /// every epoch and twice after epoch 2 (train.py's "bug workaround").
 ///
