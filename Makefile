@@ -1,7 +1,9 @@
 # The README's two commands: `make demo` (set up, build, run the main job) and `make test`.
 SWIFT ?= swift
 
-.PHONY: setup setup-test build release demo test doctor clean
+PREFIX ?= /usr/local
+
+.PHONY: setup setup-test build release demo test doctor install clean
 
 setup:
 	scripts/setup.sh
@@ -22,6 +24,13 @@ demo: release
 
 doctor: release
 	.build/release/melanoma doctor
+
+# Puts `melanoma` on the PATH. The binary finds libtorch in this checkout's .venv (an rpath), so keep the
+# checkout where it is, or rebuild after moving it.
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 .build/release/melanoma $(DESTDIR)$(PREFIX)/bin/melanoma
+	@echo "installed $(DESTDIR)$(PREFIX)/bin/melanoma"
 
 # Tests run one at a time: libtorch already uses every core, and the memory test reads RSS.
 test: setup-test
