@@ -12,6 +12,7 @@ public enum TrainRun {
         console("data      \(data.train.count) training rows (\(data.train.filter(\.isExt).count) external), "
             + "\(data.classes.count) classes, mel_idx \(data.melIdx)"
             + (o.useMeta ? ", \(data.nMetaFeatures) metadata features" : ""))
+        try ModelDescription.record(ModelDescription(options: o, dataset: data), modelDir: o.modelDir)
         var results: [FoldResult] = []
         for fold in o.folds {
             let train = o.debugSubset(data.train.filter { $0.fold != fold }, multiple: 5)
@@ -81,6 +82,9 @@ public enum EvaluateRun {
             console("fold \(fold)    \(valid.count) rows evaluated with \(o.nTest) TTA variants")
         }
         let scores = try OOFScores.compute(rows)
+        var description = ModelDescription(options: o, dataset: data)
+        description.oofScores = .init(eval: eval.rawValue, scores: rows.map(\.pred))
+        try ModelDescription.record(description, modelDir: o.modelDir)
         let block = TrainLog.evalBlock(eval: eval.rawValue, scores: scores)
         let url = URL(fileURLWithPath: oofDir).appendingPathComponent(o.names.oof(eval))
         try OOFFile.write(rows, to: url)
