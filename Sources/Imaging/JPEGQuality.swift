@@ -24,10 +24,10 @@ public enum JPEGQuality {
     }
 
     public static func estimate(_ data: Data) -> Int? {
-        guard let table = luminanceTable(data) else { return nil }
+        guard let found = luminanceTable(data) else { return nil }
         var best: (q: Int, err: Int)? = nil
         for q in 1 ... 100 {
-            let err = zip(table(quality: q), table).reduce(0) { $0 + abs($1.0 - $1.1) }
+            let err = zip(table(quality: q), found).reduce(0) { $0 + abs($1.0 - $1.1) }
             if best == nil || err < best!.err { best = (q, err) }
         }
         return best?.q

@@ -199,14 +199,16 @@ func json(_ r: TestResponse) throws -> [String: Any] {
             try await client.execute(uri: "/v1/predict", method: .post, headers: Form.headers,
                                      body: Form.predict(t.name, t.data).body) { r in
                 #expect(r.status == .unauthorized)
-                #expect((try json(r)["error"] as? [String: String])?["field"] == "authorization")
+                let j = try json(r)
+                #expect((j["error"] as? [String: String])?["field"] == "authorization")
             }
             var h = Form.headers
             h[.authorization] = "Bearer s3cret"
             try await client.execute(uri: "/v1/predict", method: .post, headers: h, body: Form.predict(t.name, t.data).body) { r in
                 #expect(r.status == .ok)
                 // No metadata given: the answer says how it was filled.
-                #expect((try json(r)["metadataNotes"] as? [String])?.count == 4)
+                let j = try json(r)
+                #expect((j["metadataNotes"] as? [String])?.count == 4)
             }
         }
     }
