@@ -2,8 +2,9 @@
 Swift GradCAM test: per TTA variant (get_trans) ReLU(sum_k mean_ij(dS/dA_k) A_k), bilinear to SIZE,
 flipped/transposed back, averaged over variants.
 
-Usage: gradcam_ref.py DIR N_TEST MEL_IDX SIZE OUT_DIM
-Reads DIR/model.pth (enet.*, myfc.*) and DIR/inputs.safetensors (images); writes DIR/expected.safetensors (cam).
+Usage: gradcam_ref.py DIR N_TEST MEL_IDX SIZE OUT_DIM N_META D0,D1
+Reads DIR/model.safetensors (enet.*, meta.*, myfc.*; models_golden.py writes one with realistic BN statistics)
+and DIR/inputs.safetensors (images, meta); writes DIR/expected.safetensors (cam).
 """
 import os
 import sys
@@ -15,6 +16,7 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
 d, n_test, mel, size, out_dim = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+n_meta, dims = int(sys.argv[6]), [int(v) for v in sys.argv[7].split(",")]
 torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
 
 
@@ -22,11 +24,19 @@ class Net(nn.Module):
     def __init__(self):
         super().__init__()
         self.enet = geffnet.create_model("efficientnet_b0", pretrained=False)
-        self.myfc = nn.Linear(self.enet.classifier.in_features, out_dim)
+        in_ch = self.enet.classifier.in_features
         self.enet.classifier = nn.Identity()
+        if n_meta > 0:
+            self.meta = nn.Sequential(nn.Linear(n_meta, dims[0]), nn.BatchNorm1d(dims[0]), nn.SiLU(), nn.Dropout(0.3),
+                                      nn.Linear(dims[0], dims[1]), nn.BatchNorm1d(dims[1]), nn.SiLU())
+            in_ch += dims[1]
+        self.myfc = nn.Linear(in_ch, out_dim)
 
-    def forward(self, x):
-        return self.myfc(self.enet(x))
+    def forward(self, x, meta):
+        h = self.enet(x)
+        if n_meta > 0:
+            h = torch.cat([h, self.meta(meta)], 1)
+        return self.myfc(h)
 
 
 def get_trans(img, I):
@@ -54,14 +64,16 @@ def untrans(m, I):
 
 
 net = Net()
-net.load_state_dict(torch.load(os.path.join(d, "model.pth")), strict=True)
+net.load_state_dict(load_file(os.path.join(d, "model.safetensors")), strict=True)
 net.eval()
 feats = {}
 net.enet.act2.register_forward_hook(lambda mod, inp, out: feats.__setitem__("a", out))
-x = load_file(os.path.join(d, "inputs.safetensors"))["images"].clone().requires_grad_(True)
+inputs = load_file(os.path.join(d, "inputs.safetensors"))
+x = inputs["images"].clone().requires_grad_(True)
+meta = inputs.get("meta")
 total = 0
 for I in range(n_test):
-    logits = net(get_trans(x, I))
+    logits = net(get_trans(x, I), meta)
     a = feats["a"]
     (g,) = torch.autograd.grad(logits[:, mel].sum(), a)
     cam = torch.relu((g.mean((2, 3), keepdim=True) * a).sum(1, keepdim=True))
