@@ -32,7 +32,7 @@ if not chrome:
 profile = tempfile.mkdtemp(prefix="melanoma-chromium-")
 proc = subprocess.Popen([chrome, "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                          f"--remote-debugging-port={args.port}", f"--user-data-dir={profile}",
-                         "--window-size=1000,1500", "about:blank"],
+                         "--window-size=1000,1200", "about:blank"],
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 try:
     targets = None
@@ -72,7 +72,7 @@ try:
 
     call("Page.enable")
     call("DOM.enable")
-    call("Emulation.setDeviceMetricsOverride", width=1000, height=1500, deviceScaleFactor=1, mobile=False)
+    call("Emulation.setDeviceMetricsOverride", width=1000, height=1200, deviceScaleFactor=1, mobile=False)
     call("Page.navigate", url=args.url)
     wait("document.readyState === 'complete' && document.getElementById('site').options.length > 1", 30, "the page and its sites")
     doc = call("DOM.getDocument")

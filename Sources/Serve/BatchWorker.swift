@@ -115,7 +115,7 @@ public final class BatchWorker: @unchecked Sendable {
             var overlays = [Data?](repeating: nil, count: jobs.count)
             let camIdx = jobs.indices.filter { jobs[$0].wantsCAM }
             if !camIdx.isEmpty {
-                let size = predictor.models[0].description.imageSize
+                let size = predictor.overlaySize
                 let cams = try predictor.gradCAM(camIdx.map { jobs[$0].image }, size: size)
                 for (k, i) in camIdx.enumerated() {
                     overlays[i] = try ImagePredictor.overlayPNG(jobs[i].image, cam: cams[k], size: size)

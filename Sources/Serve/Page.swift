@@ -19,7 +19,7 @@ enum Page {
   .error { color: #a00; font-weight: 600; }
   table { border-collapse: collapse; margin: .5rem 0; }
   td, th { border-bottom: 1px solid #ddd; padding: .25rem .6rem; text-align: left; }
-  img#overlay { max-width: 100%; image-rendering: pixelated; border: 1px solid #ccc; margin-top: .5rem; }
+  img#overlay { width: 768px; max-width: 100%; border: 1px solid #ccc; margin-top: .5rem; }
   .muted { color: #666; font-size: .9rem; }
 </style>
 </head>

@@ -124,7 +124,7 @@ struct PredictImage: ParsableCommand {
                 }
                 let results = try predictor.predict(prepared)
                 if let gradcam {
-                    let size = predictor.models[0].description.imageSize
+                    let size = predictor.overlaySize
                     let cams = try predictor.gradCAM(prepared, size: size)
                     for (p, cam) in zip(prepared, cams) {
                         let stem = (((p.name as NSString).lastPathComponent) as NSString).deletingPathExtension
@@ -159,16 +159,19 @@ struct PredictImage: ParsableCommand {
     func printHeader(_ p: ImagePredictor) {
         let models = p.models.map(\.description.kernelType).joined(separator: " | ")
         say("research tool, not a diagnosis; models: \(models); \(p.nTest) TTA variants")
-        say(String(format: "%-40@ %11@ %10@  %@", "image", "probability", "percentile", "per model (probability / percentile)"))
+        say(pad("image", 32) + " probability  percentile  per model (probability / percentile)")
     }
 
     func printRow(_ r: ImagePrediction) {
         func pct(_ v: Double?) -> String { v.map { String(format: "%.1f", $0) } ?? "-" }
         let per = r.models.map { "\($0.kernelType) \(String(format: "%.6f", $0.probability)) / \(pct($0.percentile))" }
-        say(String(format: "%-40@ %11.6f %10@  %@", (r.image as NSString).lastPathComponent, r.probability, pct(r.percentile),
-                   per.joined(separator: "; ")))
+        say(pad((r.image as NSString).lastPathComponent, 32) + String(format: " %11.6f", r.probability)
+            + " " + String(repeating: " ", count: max(0, 11 - pct(r.percentile).count)) + pct(r.percentile)
+            + "  " + per.joined(separator: "; "))
         for n in r.metadataNotes { say("    metadata: \(n)") }
     }
+
+    func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
 
     func printJSON(_ r: ImagePrediction) {
         let enc = JSONEncoder()

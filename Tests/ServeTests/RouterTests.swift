@@ -154,7 +154,7 @@ func json(_ r: TestResponse) throws -> [String: Any] {
                         #expect(cam.hasPrefix("data:image/png;base64,"))
                         let png = try #require(Data(base64Encoded: String(cam.dropFirst(22))))
                         let img = try Image(data: png)
-                        #expect(img.width == 128 && img.height == 64)
+                        #expect(img.width == 512 && img.height == 256)
                     } else {
                         #expect(j["gradcam"] == nil)
                     }

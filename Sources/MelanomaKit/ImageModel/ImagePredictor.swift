@@ -168,6 +168,9 @@ public final class ImagePredictor: @unchecked Sendable {
         return (0 ..< images.count).map { Array(all[$0 * per ..< ($0 + 1) * per]) }
     }
 
+    /// The side of a Grad-CAM overlay: the first model's input size, at least 256 pixels.
+    public var overlaySize: Int { max(256, models[0].description.imageSize) }
+
     /// Side-by-side PNG: the image | the map over it (JET at 0.5), at `size` pixels high.
     public static func overlayPNG(_ image: PreparedImage, cam: [Float], size: Int) throws -> Data {
         try image.image.resized(width: size, height: size).camOverlay(cam, alpha: 0.5).pngData()
