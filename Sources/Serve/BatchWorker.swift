@@ -6,6 +6,8 @@ public struct JobResult: Sendable {
     public var prediction: ImagePrediction
     /// The Grad-CAM overlay (image | heat map) as PNG, when asked for.
     public var overlayPNG: Data?
+    /// The largest Grad-CAM value (0: nothing in the image raised the melanoma logit).
+    public var camPeak: Float?
     public var batchSize: Int
 }
 
@@ -113,16 +115,19 @@ public final class BatchWorker: @unchecked Sendable {
         do {
             let predictions = try predictor.predict(jobs.map(\.image))
             var overlays = [Data?](repeating: nil, count: jobs.count)
+            var peaks = [Float?](repeating: nil, count: jobs.count)
             let camIdx = jobs.indices.filter { jobs[$0].wantsCAM }
             if !camIdx.isEmpty {
                 let size = predictor.overlaySize
                 let cams = try predictor.gradCAM(camIdx.map { jobs[$0].image }, size: size)
                 for (k, i) in camIdx.enumerated() {
                     overlays[i] = try ImagePredictor.overlayPNG(jobs[i].image, cam: cams[k], size: size)
+                    peaks[i] = cams[k].max() ?? 0
                 }
             }
             for (i, job) in jobs.enumerated() {
-                job.finish(.success(JobResult(prediction: predictions[i], overlayPNG: overlays[i], batchSize: jobs.count)))
+                job.finish(.success(JobResult(prediction: predictions[i], overlayPNG: overlays[i], camPeak: peaks[i],
+                                               batchSize: jobs.count)))
             }
         } catch {
             for job in jobs { job.finish(.failure(ServeError(status: 500, field: nil, "inference failed: \(error)"))) }

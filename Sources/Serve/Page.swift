@@ -76,6 +76,7 @@ $("form").addEventListener("submit", async (ev) => {
       "<tr><td>" + text(m.kernelType) + "</td><td>" + m.probability.toFixed(4) + "</td><td>" +
       (m.percentile == null ? "-" : m.percentile.toFixed(1)) + "</td></tr>").join("") + "</table>";
     if (j.metadataNotes.length) h += '<div class="muted">Metadata: ' + j.metadataNotes.map(text).join("; ") + "</div>";
+    if (j.gradcam && j.gradcamMax === 0) h += '<div class="muted">The Grad-CAM map is zero everywhere: no region raised the melanoma score.</div>';
     if (j.gradcam) h += '<div>Image and Grad-CAM heat map (where the model looked for melanoma):</div><img id="overlay" src="' + j.gradcam + '" alt="Grad-CAM overlay">';
     h += '<p class="notice">' + text(j.notice) + "</p>";
     $("result").innerHTML = h;

@@ -148,6 +148,7 @@ struct PredictAnswer: Encodable {
     var batchSize: Int
     /// data:image/png;base64,... of image | Grad-CAM overlay, when `gradcam` was asked for.
     var gradcam: String?
+    var gradcamMax: Float?
     var notice = "Research tool, not a diagnosis."
 
     init(_ r: JobResult) {
@@ -159,6 +160,7 @@ struct PredictAnswer: Encodable {
         metadataNotes = p.metadataNotes
         nTest = p.nTest
         batchSize = r.batchSize
+        gradcamMax = r.camPeak
         gradcam = r.overlayPNG.map { "data:image/png;base64," + $0.base64EncodedString() }
     }
 }
