@@ -103,3 +103,51 @@ struct ImageModelFixture {
         #expect(JPEGQuality.estimate(png) == nil)
     }
 }
+
+@Suite(.serialized) struct ModelDescriptionTests {
+    /// train writes {kernel}.json, evaluate adds the OOF scores, a later fold is merged in; the file is
+    /// enough to load the model.
+    @Test func trainAndEvaluateWriteTheDescription() throws {
+        let dir = try Reference.temporaryDirectory("describe")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try Synth.generate(SynthConfig(outDir: dir.appendingPathComponent("data").path, size: 32, train: 60, test: 4, seed: 8))
+        var o = RunOptions(kernelType: "desc_b0", dataFolder: 32, imageSize: 32, enetType: "efficientnet_b0")
+        o.dataDir = dir.appendingPathComponent("data").path
+        o.modelDir = dir.appendingPathComponent("weights").path
+        o.logDir = dir.appendingPathComponent("logs").path
+        o.useMeta = true
+        o.nMetaDim = [8, 4]
+        o.folds = [0]
+        o.debug = true
+        o.batchSize = 2
+        o.numWorkers = 0
+        o.nTest = 1
+        _ = try TrainRun.run(o, pretrained: nil, resume: false, console: { _ in })
+        let url = ModelDescription.url(modelDir: o.modelDir, kernelType: o.kernelType)
+        var d = try ModelDescription.read(url)
+        let data = try o.loadDataset()
+        #expect(d.metaFeatures == data.metaFeatureNames && d.melIdx == data.melIdx && d.classes == data.classes)
+        #expect(d.folds == [0] && d.imageSize == 32 && d.dataFolder == 32 && d.jpegQuality == 90 && d.oofScores == nil)
+        _ = try EvaluateRun.run(o, eval: .best, oofDir: dir.appendingPathComponent("oofs").path, console: { _ in })
+        d = try ModelDescription.read(url)
+        let oof = try #require(d.oofScores)
+        #expect(oof.count > 0 && oof.quantiles.count == oof.count && oof.quantiles == oof.quantiles.sorted())
+        var other = d
+        other.folds = [1]
+        other.oofScores = nil
+        try ModelDescription.record(other, modelDir: o.modelDir)
+        d = try ModelDescription.read(url)
+        #expect(d.folds == [0, 1] && d.oofScores == oof)
+        let model = try LoadedModel(description: d, modelDir: o.modelDir, eval: .best, folds: [0])
+        #expect(model.folds.count == 1)
+    }
+
+    @Test func percentiles() {
+        let s = ModelDescription.ScoreDistribution(eval: "best", scores: [0.4, 0.1, 0.3, 0.2])
+        #expect(s.quantiles == [0.1, 0.2, 0.3, 0.4])
+        #expect(s.percentile(of: 0.05) == 0 && s.percentile(of: 0.25) == 50 && s.percentile(of: 0.4) == 100)
+        let big = ModelDescription.ScoreDistribution(eval: "best", scores: (0 ..< 10_000).map { Double($0) / 9999 })
+        #expect(big.count == 10_000 && big.quantiles.count == 2001)
+        #expect(abs(big.percentile(of: 0.5) - 50) < 0.1)
+    }
+}
