@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # /v1/predict throughput and latency with wrk (Debian) against 127.0.0.1 only, for BENCHMARKS.md:
 # concurrency 1, 8 and 32 with batching (--max-batch 8) and without (--max-batch 1), then the peak RSS of a
-# fresh server over 2,000 requests.
+# fresh server over 2,000 requests for each malloc policy (MALLOC picks the policy of the first part).
 # Usage: bench/serve-wrk.sh BIN MODEL_DIR KERNEL IMAGE [SECONDS] [N_TEST]
 set -euo pipefail
 BIN=$1 MODEL_DIR=$2 KERNEL=$3 IMAGE=$4 SECONDS_PER=${5:-20} NTEST=${6:-1}
@@ -20,7 +20,7 @@ open(out, "wb").write(b"".join(parts) + f"--{b}--\r\n".encode())
 PY
 start() {
   "$BIN" serve --model-dir "$MODEL_DIR" --kernel-type "$KERNEL" --port "$PORT" --n-test "$NTEST" --max-batch "$1" \
-    --timeout 120 > "$TMP/serve.log" 2>&1 &
+    --timeout 120 --malloc "${MALLOC:-keep-freed}" > "$TMP/serve.log" 2>&1 &
   SERVER=$!
   for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && return; sleep 0.2; done
   echo "server did not start"; cat "$TMP/serve.log"; exit 1
@@ -38,7 +38,14 @@ for batch in 1 8; do
   curl -s "http://127.0.0.1:$PORT/metrics" | grep '^melanoma_batches_total' | tr '\n' ' '; echo
   stop
 done
-start 8
-STOP_AFTER=1000 wrk -t2 -c8 -d600s --timeout 60s -s "$HERE/serve_post.lua" "http://127.0.0.1:$PORT" | grep '^JSON' | sed 's/^JSON /2000 requests, max_batch=8 concurrency=8: /'
-echo "peak RSS: $(grep VmHWM /proc/$SERVER/status | awk '{print $2/1024 " MiB"}')"
-stop
+# Peak RSS of a fresh server (batching on) over 2,000 requests at concurrency 8, for each malloc policy.
+for policy in ${POLICIES:-keep-freed keep-all default}; do
+  MALLOC=$policy start 8
+  STOP_AFTER=0 wrk -t2 -c8 -d900s --timeout 60s -s "$HERE/serve_post.lua" "http://127.0.0.1:$PORT" > "$TMP/wrk.log" &
+  WRK=$!
+  until [ "$(curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^melanoma_batched_images_total/ {print $2}')" -ge 2000 ]; do sleep 1; done
+  kill -INT $WRK; wait $WRK || true
+  echo "malloc=$policy 2000 requests, max_batch=8 concurrency=8: $(grep '^JSON' "$TMP/wrk.log" | sed 's/^JSON //')"
+  echo "malloc=$policy peak RSS: $(grep VmHWM /proc/$SERVER/status | awk '{printf "%.0f MiB", $2/1024}')"
+  stop
+done

@@ -17,6 +17,7 @@ final class Job: @unchecked Sendable {
     let wantsCAM: Bool
     private let lock = NSLock()
     private var continuation: CheckedContinuation<JobResult, Error>?
+    private var timeout: Task<Void, Never>?
 
     init(image: PreparedImage, wantsCAM: Bool, continuation: CheckedContinuation<JobResult, Error>) {
         self.image = image
@@ -27,11 +28,27 @@ final class Job: @unchecked Sendable {
     var isFinished: Bool { lock.withLock { continuation == nil } }
 
     func finish(_ result: Result<JobResult, Error>) {
-        let c: CheckedContinuation<JobResult, Error>? = lock.withLock {
-            defer { continuation = nil }
-            return continuation
+        let (c, t): (CheckedContinuation<JobResult, Error>?, Task<Void, Never>?) = lock.withLock {
+            defer { continuation = nil; timeout = nil }
+            return (continuation, timeout)
         }
+        t?.cancel()
         c?.resume(with: result)
+    }
+
+    /// Finishes the job with a timeout error after `duration` unless it finished before.
+    func arm(after duration: Duration) {
+        let task = Task { [weak self] in
+            try? await Task.sleep(for: duration)
+            guard !Task.isCancelled else { return }
+            self?.finish(.failure(ServeError(status: 503, field: nil, "the request timed out waiting for the model")))
+        }
+        let finished: Bool = lock.withLock {
+            if continuation == nil { return true }
+            timeout = task
+            return false
+        }
+        if finished { task.cancel() }
     }
 }
 
@@ -83,10 +100,7 @@ public final class BatchWorker: @unchecked Sendable {
             queue.append(job)
             cond.signal()
             cond.unlock()
-            Task {
-                try? await Task.sleep(for: timeout)
-                job.finish(.failure(ServeError(status: 503, field: nil, "the request timed out waiting for the model")))
-            }
+            job.arm(after: timeout)
         }
     }
 

@@ -33,10 +33,18 @@ struct ServeCommand: ParsableCommand {
     var timeout = 60.0
     @Option(name: .flag("--token"), help: "Require this bearer token on /v1/.")
     var token: String?
+    @Option(name: .flag("--malloc"),
+            help: "glibc malloc policy: keep-freed (raised thresholds), keep-all (training's: never unmapped), default.")
+    var malloc = "keep-freed"
 
     func run() throws {
         try reportingErrors("serve") {
-            MallocRegime.keepAllBuffers()
+            switch malloc {
+            case "keep-freed": MallocRegime.keepFreedBuffers()
+            case "keep-all": MallocRegime.keepAllBuffers()
+            case "default": break
+            default: throw ValidationError("--malloc must be keep-freed, keep-all or default, got '\(malloc)'")
+            }
             guard maxBatch >= 1 else { throw ValidationError("--max-batch must be at least 1") }
             guard maxUploadMB > 0, batchWindowMs >= 0, timeout > 0 else {
                 throw ValidationError("--max-upload-mb, --batch-window-ms and --timeout must be positive")

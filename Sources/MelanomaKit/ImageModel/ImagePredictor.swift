@@ -72,8 +72,11 @@ public struct PreparedImage: @unchecked Sendable {
     let pixels: [[Float]]
     let meta: [[Float]]
     public let notes: [String]
-    /// The decoded image, for overlays.
-    public let image: Image
+    /// The upload, decoded again for an overlay only.
+    let data: Data
+
+    /// The image at full size.
+    public func decoded() throws -> Image { try Image(data: data, name: name) }
 }
 
 /// Scores images with one or more models; the one TTA loop is `Inference.run`.
@@ -99,13 +102,11 @@ public final class ImagePredictor: @unchecked Sendable {
         guard plan.storedWidth * plan.storedHeight <= maxPixels else {
             throw ImageError("\(input.name): \(plan.storedWidth)x\(plan.storedHeight) is more than \(maxPixels) pixels")
         }
-        let full = try Image(data: input.data, name: input.name)
         var pixels: [[Float]] = [], meta: [[Float]] = [], notes: [String] = []
         for m in models {
             let d = m.description
             let pipeline = AugmentPipeline(.validation(imageSize: d.imageSize))
-            let decoded = pipeline.config.decodeMinSide > 0
-                ? try Image(data: input.data, minSide: pipeline.config.decodeMinSide, name: input.name) : full
+            let decoded = try Image(data: input.data, minSide: pipeline.config.decodeMinSide, name: input.name)
             var rng = SampleRandom(seed: 0, epoch: 0, index: 0)
             var px = [Float](repeating: 0, count: 3 * d.imageSize * d.imageSize)
             try px.withUnsafeMutableBufferPointer { try pipeline.transform(decoded, using: &rng, into: $0.baseAddress!) }
@@ -120,7 +121,7 @@ public final class ImagePredictor: @unchecked Sendable {
                 meta.append([])
             }
         }
-        return PreparedImage(name: input.name, pixels: pixels, meta: meta, notes: notes, image: full)
+        return PreparedImage(name: input.name, pixels: pixels, meta: meta, notes: notes, data: input.data)
     }
 
     /// The images of model `k` as a batch source of one batch.
@@ -173,7 +174,7 @@ public final class ImagePredictor: @unchecked Sendable {
 
     /// Side-by-side PNG: the image | the map over it (JET at 0.5), at `size` pixels high.
     public static func overlayPNG(_ image: PreparedImage, cam: [Float], size: Int) throws -> Data {
-        try image.image.resized(width: size, height: size).camOverlay(cam, alpha: 0.5).pngData()
+        try image.decoded().resized(width: size, height: size).camOverlay(cam, alpha: 0.5).pngData()
     }
 }
 
