@@ -68,7 +68,7 @@ let package = Package(
         .target(
             name: "Serve",
             dependencies: [
-                "MelanomaKit", "Imaging", "Basics",
+                "MelanomaKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
             ]
@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
         .testTarget(name: "MelanomaKitTests", dependencies: ["MelanomaKit", "Basics", "TestSupport"]),
         .testTarget(name: "ServeTests", dependencies: [
-            "Serve", "MelanomaKit", "TestSupport",
+            "Serve", "MelanomaKit", "Imaging", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ],

@@ -110,7 +110,8 @@ struct ImageModelFixture {
     @Test func trainAndEvaluateWriteTheDescription() throws {
         let dir = try Reference.temporaryDirectory("describe")
         defer { try? FileManager.default.removeItem(at: dir) }
-        _ = try Synth.generate(SynthConfig(outDir: dir.appendingPathComponent("data").path, size: 32, train: 60, test: 4, seed: 8))
+        _ = try Synth.generate(SynthConfig(outDir: dir.appendingPathComponent("data").path, size: 32, train: 100, test: 4, seed: 8,
+                                           malignantRate: 0.4))
         var o = RunOptions(kernelType: "desc_b0", dataFolder: 32, imageSize: 32, enetType: "efficientnet_b0")
         o.dataDir = dir.appendingPathComponent("data").path
         o.modelDir = dir.appendingPathComponent("weights").path
@@ -128,7 +129,8 @@ struct ImageModelFixture {
         let data = try o.loadDataset()
         #expect(d.metaFeatures == data.metaFeatureNames && d.melIdx == data.melIdx && d.classes == data.classes)
         #expect(d.folds == [0] && d.imageSize == 32 && d.dataFolder == 32 && d.jpegQuality == 90 && d.oofScores == nil)
-        _ = try EvaluateRun.run(o, eval: .best, oofDir: dir.appendingPathComponent("oofs").path, console: { _ in })
+        o.debug = false
+        _ = try EvaluateRun.run(o, eval: .final, oofDir: dir.appendingPathComponent("oofs").path, console: { _ in })
         d = try ModelDescription.read(url)
         let oof = try #require(d.oofScores)
         #expect(oof.count > 0 && oof.quantiles.count == oof.count && oof.quantiles == oof.quantiles.sorted())
@@ -138,7 +140,7 @@ struct ImageModelFixture {
         try ModelDescription.record(other, modelDir: o.modelDir)
         d = try ModelDescription.read(url)
         #expect(d.folds == [0, 1] && d.oofScores == oof)
-        let model = try LoadedModel(description: d, modelDir: o.modelDir, eval: .best, folds: [0])
+        let model = try LoadedModel(description: d, modelDir: o.modelDir, eval: .final, folds: [0])
         #expect(model.folds.count == 1)
     }
 
