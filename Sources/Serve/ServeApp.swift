@@ -91,9 +91,10 @@ public final class PredictionService: Sendable {
             prepared = try predictor.prepare(ImageInput(name: form.filename, data: form.imageData, info: form.info))
         } catch let e as PatientInfo.FieldError {
             throw ServeError(status: 400, field: e.field, e.message)
+        } catch let e as PixelLimitError {
+            throw ServeError(status: 413, field: "image", e.description)
         } catch {
-            let text = "\(error)"
-            throw ServeError(status: text.contains("pixels") ? 413 : 400, field: "image", text)
+            throw ServeError(status: 400, field: "image", "\(error)")
         }
         let result = try await worker.submit(prepared, gradCAM: form.gradCAM, timeout: config.requestTimeout)
         return try encoded(200, PredictAnswer(result))

@@ -79,6 +79,11 @@ public struct PreparedImage: @unchecked Sendable {
     public func decoded() throws -> Image { try Image(data: data, name: name) }
 }
 
+/// An image that would decode to more than `ImagePredictor.maxPixels` pixels.
+public struct PixelLimitError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+}
+
 /// Scores images with one or more models; the one TTA loop is `Inference.run`.
 public final class ImagePredictor: @unchecked Sendable {
     public let models: [LoadedModel]
@@ -100,7 +105,8 @@ public final class ImagePredictor: @unchecked Sendable {
         guard !input.data.isEmpty else { throw ImageError("\(input.name): the file is empty") }
         let plan = try Image.plan(data: input.data, name: input.name)
         guard plan.storedWidth * plan.storedHeight <= maxPixels else {
-            throw ImageError("\(input.name): \(plan.storedWidth)x\(plan.storedHeight) is more than \(maxPixels) pixels")
+            throw PixelLimitError(description: "\(input.name): \(plan.storedWidth)x\(plan.storedHeight) is more than "
+                + "\(maxPixels) pixels")
         }
         var pixels: [[Float]] = [], meta: [[Float]] = [], notes: [String] = []
         for m in models {
