@@ -185,7 +185,11 @@ public enum OOFFile {
     }
 
     public static func read(_ url: URL) throws -> [OOFPrediction] {
-        let csv = try PipelineCSV(url: url)
+        try rows(of: try PipelineCSV(url: url), url: url)
+    }
+
+    /// The five base columns of an already parsed file (OOFTable reads the class columns too).
+    static func rows(of csv: PipelineCSV, url: URL) throws -> [OOFPrediction] {
         let c = try columns.map { try csv.column($0) }
         return try csv.rows.indices.map { r in
             let ext = try csv.int(row: r, column: c[2]), target = try csv.int(row: r, column: c[3])

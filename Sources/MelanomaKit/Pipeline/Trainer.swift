@@ -116,6 +116,7 @@ public final class Trainer {
         try FileManager.default.createDirectory(at: c.modelDir, withIntermediateDirectories: true)
         let store = ResumeStore(modelDir: c.modelDir, names: names, fold: c.fold)
         let log = TrainLog(logDir: c.logDir, kernelType: c.kernelType)
+        let history = TrainHistory(logDir: c.logDir, kernelType: c.kernelType)
         try model.to(device: c.device)
         let optimizer = try Adam(model.trainableParameters(), lr: c.initLR)
 
@@ -160,6 +161,7 @@ public final class Trainer {
             records.append(EpochRecord(epoch: epoch, lr: lr, trainLoss: trainLoss, validLoss: val.loss, acc: s.acc,
                                        auc: s.auc, auc20: s.auc20, trainImages: images, trainSeconds: t1 - t0,
                                        validSeconds: t2 - t1))
+            try history.append(fold: c.fold, records[records.count - 1])
             if s.auc > state.aucMax {
                 try saveModel(names.best(fold: c.fold))
                 state.aucMax = s.auc
