@@ -93,7 +93,8 @@ public enum EvaluateRun {
         let block = TrainLog.evalBlock(eval: eval.rawValue, scores: scores)
         try TrainLog(logDir: URL(fileURLWithPath: o.logDir), kernelType: o.kernelType).append(block)
         let url = URL(fileURLWithPath: oofDir).appendingPathComponent(o.names.oof(eval))
-        let names = data.classes.count == classCount ? data.classes : (0 ..< classCount).map { "class\($0)" }
+        // Outputs past the data's classes (--out-dim above the classes present) are never a target.
+        let names = (0 ..< classCount).map { $0 < data.classes.count ? data.classes[$0] : "unused\($0)" }
         try OOFFile.write(OOFTable(rows: rows, classNames: names, probabilities: probs, classIndex: classIndex), to: url)
         return Output(scores: scores, block: block, oofFile: url)
     }
