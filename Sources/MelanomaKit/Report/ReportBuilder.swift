@@ -96,13 +96,18 @@ public enum ReportBuilder {
         }
         if models.count > 1 {
             page.heading("Model comparison")
-            let cmp = try ModelComparison.compute(models)
             page.table(ReportTables.comparison(models), caption: "OOF AUCs (raw and ranked within fold) and per-fold spread")
-            let heat = ReportCharts.correlation(cmp)
-            page.charts([heat])
-            charts.append(("comparison_rank_correlation.png", heat))
-            page.paragraph("Correlation of OOF percentile ranks (Spearman) over the \(cmp.sharedRows) rows all models predicted; "
+            // Models from different data share no rows; the table above still holds, the correlation does not.
+            do {
+                let cmp = try ModelComparison.compute(models)
+                let heat = ReportCharts.correlation(cmp)
+                page.charts([heat])
+                charts.append(("comparison_rank_correlation.png", heat))
+                page.paragraph("Correlation of OOF percentile ranks (Spearman) over the \(cmp.sharedRows) rows all models predicted; "
                 + "low correlation between good models is what a rank ensemble gains from.", className: "note")
+            } catch {
+                page.paragraph("No rank correlation: \(error)", className: "note")
+            }
         }
         if let dir = inputs.modelDir {
             let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [])
