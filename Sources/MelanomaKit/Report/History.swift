@@ -72,7 +72,8 @@ public struct TrainHistory: Sendable {
         try TrainLog(url: url).append(HistoryEntry(fold: fold, record).jsonLine)
     }
 
-    /// Reads every line; a line that is not such an object is an error naming the file and line.
+    /// Reads every line; a line that is not such an object (or lacks fold/epoch) is an error naming the
+    /// file and line. A missing or null number reads as NaN, so older or newer files still load.
     /// A fold trained twice (a rerun without --resume) keeps its last run's epochs.
     public static func read(_ url: URL) throws -> [HistoryEntry] {
         let text: String
@@ -83,26 +84,11 @@ public struct TrainHistory: Sendable {
         for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }
-            let object: [String: Any]
-            do {
-                guard let o = try JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any] else {
-                    throw PipelineError("not a JSON object")
-                }
-                object = o
-            } catch {
-                throw PipelineError("\(url.path) line \(n + 1): not a JSON object (\(error))")
+            // JSONDecoder reads numbers exactly (JSONSerialization can be an ulp off on Linux).
+            let e: HistoryEntry
+            do { e = try JSONDecoder().decode(HistoryLine.self, from: Data(trimmed.utf8)).entry } catch {
+                throw PipelineError("\(url.path) line \(n + 1): not a history entry (\(HistoryLine.describe(error)))")
             }
-            var v: [Double] = []
-            for key in HistoryEntry.keys {
-                switch object[key] {
-                case let x as NSNumber: v.append(x.doubleValue)
-                case is NSNull: v.append(.nan)
-                default: throw PipelineError("\(url.path) line \(n + 1), key \(key): missing or not a number")
-                }
-            }
-            let e = HistoryEntry(fold: Int(v[0]), epoch: Int(v[1]), lr: v[2], trainLoss: v[3], validLoss: v[4],
-                                 acc: v[5], auc: v[6], auc20: v[7], imagesPerSecond: v[8], trainSeconds: v[9],
-                                 validSeconds: v[10])
             // A restarted fold begins again at an epoch not after the last one seen: drop the old run.
             if let last = entries.last(where: { $0.fold == e.fold }), e.epoch <= last.epoch {
                 entries.removeAll { $0.fold == e.fold }
@@ -110,5 +96,27 @@ public struct TrainHistory: Sendable {
             entries.append(e)
         }
         return entries
+    }
+}
+
+/// The decoded form of one line; `null` numbers (undefined AUCs) become NaN.
+private struct HistoryLine: Decodable {
+    var fold: Int, epoch: Int
+    var lr, train_loss, valid_loss, acc, auc, auc_20, images_per_s, train_seconds, valid_seconds: Double?
+
+    var entry: HistoryEntry {
+        HistoryEntry(fold: fold, epoch: epoch, lr: lr ?? .nan, trainLoss: train_loss ?? .nan, validLoss: valid_loss ?? .nan,
+                     acc: acc ?? .nan, auc: auc ?? .nan, auc20: auc_20 ?? .nan, imagesPerSecond: images_per_s ?? .nan,
+                     trainSeconds: train_seconds ?? .nan, validSeconds: valid_seconds ?? .nan)
+    }
+
+    /// The key a decoding error is about, when it names one.
+    static func describe(_ error: Error) -> String {
+        switch error as? DecodingError {
+        case let .keyNotFound(key, _)?: return "key \(key.stringValue) missing"
+        case let .typeMismatch(_, c)?, let .valueNotFound(_, c)?:
+            return "key \(c.codingPath.map(\.stringValue).joined(separator: ".")) is not a number"
+        default: return "not a JSON object"
+        }
     }
 }
