@@ -56,7 +56,7 @@ public enum ReportBuilder {
     public static func build(_ inputs: ReportInputs, out: URL, progress: (String) -> Void = { _ in }) throws -> ReportOutput {
         let oofs = try oofFiles(inputs), logs = historyFiles(inputs)
         guard !oofs.isEmpty || !logs.isEmpty else {
-            throw PipelineError("report: no OOF files (*_oof.csv) in \(inputs.oofDir.path) and no histories "
+            throw PipelineError("no OOF files (*_oof.csv) in \(inputs.oofDir.path) and no histories "
                 + "(log_*.jsonl) in \(inputs.logDir.path)"
                 + (inputs.kernelTypes.isEmpty ? "" : " for \(inputs.kernelTypes.joined(separator: ", "))"))
         }
