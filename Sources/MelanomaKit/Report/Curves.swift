@@ -19,6 +19,8 @@ public struct PRPoint: Sendable, Equatable {
 public struct OperatingPoint: Sendable, Equatable {
     public var specificity: Double
     public var sensitivity: Double
+    /// The false positive rate actually reached (at most 1 - specificity).
+    public var fpr: Double
     /// The lowest score called positive at that point.
     public var threshold: Double
 }
@@ -102,7 +104,7 @@ public enum Curves {
         targets.map { target in
             // ROC points are ordered by rising fpr, so the last admissible one has the highest tpr.
             let best = roc.last { 1 - $0.fpr >= target } ?? roc[0]
-            return OperatingPoint(specificity: target, sensitivity: best.tpr, threshold: best.threshold)
+            return OperatingPoint(specificity: target, sensitivity: best.tpr, fpr: best.fpr, threshold: best.threshold)
         }
     }
 

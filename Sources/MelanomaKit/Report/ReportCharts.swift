@@ -37,7 +37,7 @@ public enum ReportCharts {
         // Operating points at 80/90/95 % specificity.
         let frame = Charts.Frame(x: 0 ... 1, y: 0 ... 1, w: Double(Charts.width), h: Double(Charts.height))
         for op in m.operatingPoints {
-            let px = frame.px(1 - op.specificity), py = frame.py(op.sensitivity)
+            let px = frame.px(op.fpr), py = frame.py(op.sensitivity)
             roc.add(.circle(x: px, y: py, radius: 3.5, fill: color(1)))
             roc.text(String(format: "%.0f%%: %.3f", op.specificity * 100, op.sensitivity), px + 6, py + 12, size: 9,
                      color: color(1))
