@@ -10,6 +10,6 @@ struct MelanomaCommand: ParsableCommand {
         One binary on libtorch 2.11. Start with `melanoma doctor` to see what this machine offers.
         """,
         subcommands: [Demo.self, Train.self, Evaluate.self, Predict.self, Ensemble.self, CheckData.self, SynthCommand.self,
-                      AugmentPreview.self, Convert.self, Bench.self, Doctor.self]
+                      AugmentPreview.self, Convert.self, Bench.self, Doctor.self, Report.self]
     )
 }

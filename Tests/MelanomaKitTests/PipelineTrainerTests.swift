@@ -106,6 +106,10 @@ struct PipelineTrainerTests {
             #expect(l.hasSuffix(".") && l.contains(", auc_20: "))
         }
 
+        // The JSON-lines history next to it holds the same epochs (the report reads it).
+        let history = try TrainHistory.read(dir.appendingPathComponent("logs/log_tiny.jsonl"))
+        #expect(history == result.epochs.map { HistoryEntry(fold: 1, $0) })
+
         let w = dir.appendingPathComponent("weights")
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: w.path))
         #expect(files == ["tiny_best_fold1.pth", "tiny_best_20_fold1.pth", "tiny_final_fold1.pth", "tiny_resume_fold1.json"])

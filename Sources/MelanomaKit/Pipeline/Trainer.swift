@@ -83,6 +83,7 @@ public final class Trainer {
     let names: CheckpointNames
     let store: ResumeStore
     let log: TrainLog
+    let history: TrainHistory
 
     /// - Parameters:
     ///   - console: receives each epoch line (the CLI prints it).
@@ -98,6 +99,7 @@ public final class Trainer {
         names = CheckpointNames(kernelType: config.kernelType, fileExtension: config.checkpointExtension)
         store = ResumeStore(modelDir: config.modelDir, names: names, fold: config.fold)
         log = TrainLog(logDir: config.logDir, kernelType: config.kernelType)
+        history = TrainHistory(logDir: config.logDir, kernelType: config.kernelType)
     }
 
     /// The fold, epoch by epoch: train, validate, then log and save what the epoch earned.
@@ -159,13 +161,14 @@ public final class Trainer {
                            validSeconds: ProgressBar.now() - t1)
     }
 
-    /// Logs the epoch line, saves best / best_20 when the AUC improved, then the resume point. Returns the line.
+    /// Logs the epoch line (and its JSON history entry), saves best / best_20 when the AUC improved, then the resume point. Returns the line.
     func finishEpoch(_ r: EpochRecord, state: inout TrainState, optimizer: Adam) throws -> String {
         let c = config
         let line = TrainLog.epochLine(fold: c.fold, epoch: r.epoch, lr: r.lr, trainLoss: r.trainLoss,
                                       validLoss: r.validLoss, acc: r.acc, auc: r.auc, auc20: r.auc20)
         console(line)
         try log.append(line)
+        try history.append(fold: c.fold, r)
         if r.auc > state.aucMax {
             try saveModel(names.best(fold: c.fold))
             state.aucMax = r.auc

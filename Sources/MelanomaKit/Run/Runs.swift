@@ -68,6 +68,7 @@ public enum EvaluateRun {
         try o.validate()
         let data = try o.loadDataset()
         var rows: [OOFPrediction] = []
+        var probs: [[Double]] = [], classIndex: [Int] = [], classCount = data.classes.count  // every class, for reports
         for fold in o.folds {
             let valid = o.debugSubset(data.train.filter { $0.fold == fold }, multiple: 6)
             let model = try loadFoldModel(o, nMeta: data.nMetaFeatures, eval: eval, fold: fold)
@@ -77,13 +78,18 @@ public enum EvaluateRun {
             for (i, s) in valid.enumerated() {
                 rows.append(OOFPrediction(imageName: s.imageName, fold: fold, isExt: s.isExt,
                                           target: s.target == data.melIdx ? 1 : 0, pred: mel[i]))
+                probs.append(out.probabilities[(i * out.classes) ..< ((i + 1) * out.classes)].map(Double.init))
+                classIndex.append(s.target)
             }
+            classCount = out.classes
             console("fold \(fold)    \(valid.count) rows evaluated with \(o.nTest) TTA variants")
         }
         let scores = try OOFScores.compute(rows)
         let block = TrainLog.evalBlock(eval: eval.rawValue, scores: scores)
         let url = URL(fileURLWithPath: oofDir).appendingPathComponent(o.names.oof(eval))
-        try OOFFile.write(rows, to: url)
+        // Outputs past the data's classes (--out-dim above the classes present) are never a target.
+        let names = (0 ..< classCount).map { $0 < data.classes.count ? data.classes[$0] : "unused\($0)" }
+        try OOFFile.write(OOFTable(rows: rows, classNames: names, probabilities: probs, classIndex: classIndex), to: url)
         try TrainLog(logDir: URL(fileURLWithPath: o.logDir), kernelType: o.kernelType).append(block)
         return Output(scores: scores, block: block, oofFile: url)
     }
