@@ -52,7 +52,7 @@ let package = Package(
         ),
         .target(name: "Basics"),
         .target(name: "Torch", dependencies: ["CTorch", "Basics"]),
-        .target(name: "NN", dependencies: ["Torch"]),
+        .target(name: "NN", dependencies: ["Torch", "Basics"]),
         .target(name: "Imaging", dependencies: ["CImage", "Basics"]),
         .target(name: "Models", dependencies: ["NN"]),
         .target(

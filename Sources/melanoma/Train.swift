@@ -39,6 +39,8 @@ struct Train: ParsableCommand {
             if o.debug && nEpochs != RunOptions.debugEpochs {
                 say("note      --DEBUG trains \(plural(RunOptions.debugEpochs, "epoch")) per fold (as the original), not --n-epochs \(nEpochs)")
             }
+            let options = o
+            Interruption.explain { Interruption.trainingSummary(options) }
             let results = try TrainRun.run(o, pretrained: pretrained, resume: resume, console: say)
             let dir = URL(fileURLWithPath: o.modelDir)
             for (f, r) in zip(o.folds, results) {

@@ -130,15 +130,24 @@ public final class Trainer {
         let c = config
         let fresh = TrainState(kernelType: c.kernelType, fold: c.fold, nEpochs: c.nEpochs, seed: c.seed,
                                initLR: c.initLR, settings: c.settings)
-        guard c.resume, let saved = try store.load() else { return fresh }
+        guard c.resume else { return fresh }
+        guard let saved = try store.load() else {
+            console("resume    fold \(c.fold): no saved state in \(c.modelDir.path), starting fresh")
+            return fresh
+        }
         try saved.state.checkCompatible(with: c.settings, stateFile: store.stateURL.path)
         guard saved.state.nEpochs == c.nEpochs, saved.state.seed == c.seed else {
             throw RunError(.resume, "\(store.stateURL.path) was written for \(saved.state.nEpochs) epochs and "
                 + "seed \(saved.state.seed), not \(c.nEpochs) and \(c.seed)")
         }
-        if !saved.state.finished && saved.state.epochDone > 0 {
+        if saved.state.finished {
+            console("resume    fold \(c.fold): already finished, nothing to train")
+        } else if saved.state.epochDone > 0 {
             try model.load(stateDict: saved.model, strict: true)
             try optimizer.load(stateDict: saved.optimizer)
+            console("resume    fold \(c.fold): continuing after epoch \(saved.state.epochDone) of \(c.nEpochs)")
+        } else {
+            console("resume    fold \(c.fold): no epoch was finished, starting fresh")
         }
         return saved.state
     }

@@ -9,9 +9,24 @@ public enum TrainRun {
                            console: @escaping (String) -> Void) throws -> [FoldResult] {
         try o.validate()
         let data = try o.loadDataset()
-        console("data      \(data.train.count) training rows (\(data.train.filter(\.isExt).count) external), "
+        let external = data.train.filter(\.isExt).count
+        console("data      \(data.train.count) training rows (\(external) external), "
             + "\(data.classes.count) classes, mel_idx \(data.melIdx)"
             + (o.useMeta ? ", \(data.nMetaFeatures) metadata features" : ""))
+        if o.kernelType.contains("ext") && external == 0 {
+            console("warning   the kernel name says external data, but \(o.datasetConfig.externalCSV) is absent: "
+                + "training on the 2020 rows alone")
+        }
+        if let pretrained {
+            console("backbone  \(o.enetType) from ImageNet weights in \(URL(fileURLWithPath: pretrained).standardizedFileURL.path)")
+        } else {
+            console("backbone  \(o.enetType) from random weights (the original started every backbone from ImageNet "
+                + "weights: see the README's 'Pretrained weights')")
+            if o.epochsToRun >= 10 && (external > 0 || data.train.count > 5000) {
+                console("warning   this looks like a full run (\(o.epochsToRun) epochs, \(data.train.count) rows) but starts "
+                    + "from random weights (see the README's \"Pretrained weights\")")
+            }
+        }
         var results: [FoldResult] = []
         for fold in o.folds {
             let train = o.debugSubset(data.train.filter { $0.fold != fold }, multiple: 5)
@@ -23,7 +38,7 @@ public enum TrainRun {
             let model = try o.makeModel(nMetaFeatures: data.nMetaFeatures, seed: o.seed)
             if let pretrained {
                 let report = try model.enet.loadPretrained(from: URL(fileURLWithPath: pretrained))
-                console("pretrained \(report)")
+                if fold == o.folds.first { console("pretrained \(report)") }
             }
             var config = TrainerConfig(kernelType: o.kernelType, fold: fold, nEpochs: o.epochsToRun, initLR: o.initLR,
                                        imageSize: o.imageSize, melIdx: data.melIdx,
@@ -72,8 +87,11 @@ public enum EvaluateRun {
         for fold in o.folds {
             let valid = o.debugSubset(data.train.filter { $0.fold == fold }, multiple: 6)
             let model = try loadFoldModel(o, nMeta: data.nMetaFeatures, eval: eval, fold: fold)
-            let out = try Inference.run(models: [model], source: try o.loader(valid, training: false), nTest: o.nTest,
-                                        device: o.device, useAMP: o.useAMP)
+            let loader = try o.loader(valid, training: false)
+            let bar = ProgressBar(total: loader.batchCount, label: "evaluate fold \(fold)")
+            defer { bar.finish() }
+            let out = try Inference.run(models: [model], source: loader, nTest: o.nTest, device: o.device,
+                                        useAMP: o.useAMP, progress: { bar.update(done: min($0 * o.batchSize, valid.count), total: valid.count) })
             let mel = out.melanoma(data.melIdx)
             for (i, s) in valid.enumerated() {
                 rows.append(OOFPrediction(imageName: s.imageName, fold: fold, isExt: s.isExt,
@@ -105,8 +123,11 @@ public enum PredictRun {
         guard !test.isEmpty else { throw DataError(file: o.datasetConfig.testCSV, "no rows to predict") }
         let models = try o.folds.map { try loadFoldModel(o, nMeta: data.nMetaFeatures, eval: eval, fold: $0) }
         console("predict   \(test.count) test images x \(models.count) fold models x \(o.nTest) TTA variants")
-        let out = try Inference.run(models: models, source: try o.loader(test, training: false), nTest: o.nTest,
-                                    device: o.device, useAMP: o.useAMP)
+        let loader = try o.loader(test, training: false)
+        let bar = ProgressBar(total: loader.batchCount, label: "predict")
+        defer { bar.finish() }
+        let out = try Inference.run(models: models, source: loader, nTest: o.nTest, device: o.device, useAMP: o.useAMP,
+                                    progress: { bar.update(done: min($0 * o.batchSize, test.count), total: test.count) })
         let sub = Submission(imageNames: test.map(\.imageName), targets: out.melanoma(data.melIdx))
         let url = URL(fileURLWithPath: subDir).appendingPathComponent(o.names.submission(eval))
         try sub.write(to: url)
