@@ -12,4 +12,9 @@ struct MelanomaCommand: ParsableCommand {
         subcommands: [Demo.self, Train.self, Evaluate.self, Predict.self, Ensemble.self, CheckData.self, SynthCommand.self,
                       AugmentPreview.self, Convert.self, Bench.self, Doctor.self, Report.self]
     )
+
+    static func main() {
+        ThreadPolicy.passiveUnlessChosen()
+        main(nil)
+    }
 }
