@@ -27,6 +27,15 @@ public enum TrainRun {
                     + "from random weights (see the README's \"Pretrained weights\")")
             }
         }
+        if !o.device.isCUDA {
+            let memory = try MemoryEstimate.measure(o, nMetaFeatures: data.nMetaFeatures)
+            console("memory    \(memory)")
+            guard memory.fits else {
+                let smaller = memory.largestBatch.map { $0 >= 2 ? "a batch of at most \($0), " : "" } ?? ""
+                throw RunError(.batchSize, "a training step needs \(memory); try \(smaller)a smaller image size, "
+                    + "or a GPU (the CUDA device)")
+            }
+        }
         var results: [FoldResult] = []
         for fold in o.folds {
             let train = o.debugSubset(data.train.filter { $0.fold != fold }, multiple: 5)
