@@ -64,10 +64,20 @@ struct RunFlags: ParsableArguments {
     }
 }
 
-/// `--eval`: which checkpoint of each fold evaluate and predict read.
-struct EvalFlag: ParsableArguments {
+/// What evaluate and predict add to the run flags: which checkpoint of each fold they read and how many TTA
+/// variants they average.
+struct InferenceFlags: ParsableArguments {
     @Option(name: .flag("--eval"), help: "Checkpoint: best, best_20 or final.")
     var eval = EvalChoice.best.rawValue
+    @Option(name: .flag("--n-test"), help: "TTA variants (1-8).")
+    var nTest = RunFlags.defaults.nTest
+
+    /// The run flags with this command's TTA count.
+    func options(_ flags: RunFlags) throws -> RunOptions {
+        var o = try flags.options()
+        o.nTest = nTest
+        return o
+    }
 
     func choice() throws -> EvalChoice {
         guard let choice = EvalChoice(rawValue: eval) else {

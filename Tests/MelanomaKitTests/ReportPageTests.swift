@@ -4,8 +4,8 @@ import Testing
 import TestSupport
 @testable import MelanomaKit
 
-private func record(_ epoch: Int, auc: Double) -> EpochRecord {
-    EpochRecord(epoch: epoch, lr: 3e-5 * Double(epoch), trainLoss: 1.5 / Double(epoch), validLoss: 1.2 / Double(epoch),
+private func record(_ epoch: Int, auc: Double, fold: Int = 0) -> EpochRecord {
+    EpochRecord(fold: fold, epoch: epoch, lr: 3e-5 * Double(epoch), trainLoss: 1.5 / Double(epoch), validLoss: 1.2 / Double(epoch),
                 acc: 40 + Double(epoch), auc: auc, auc20: auc - 0.01, trainImages: 640, trainSeconds: 8,
                 validSeconds: 2)
 }
@@ -16,23 +16,23 @@ struct ReportPageTests {
         let dir = try Reference.temporaryDirectory("report-history")
         defer { try? FileManager.default.removeItem(at: dir) }
         let h = TrainHistory(logDir: dir, kernelType: "k")
-        try h.append(fold: 0, record(1, auc: .nan))
-        try h.append(fold: 0, record(2, auc: 0.8))
-        try h.append(fold: 1, record(1, auc: 0.7))
+        try h.append(record(1, auc: .nan))
+        try h.append(record(2, auc: 0.8))
+        try h.append(record(1, auc: 0.7, fold: 1))
         let lines = try String(contentsOf: h.url, encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 3 && h.url.lastPathComponent == "log_k.jsonl")
         for line in lines {
             // JSONSerialization is strict (no NaN, no trailing commas), as python's json.loads with allow_nan off.
             let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-            #expect(o?.keys.count == HistoryEntry.keys.count, "\(line)")
+            #expect(o?.keys.count == EpochRecord.historyKeys.count, "\(line)")
         }
         #expect(lines[0].contains("\"auc\":null") && !lines[0].contains("nan"), "\(lines[0])")
         #expect(lines[0].contains("\"images_per_s\":80.0"))
         let back = try TrainHistory.read(h.url)
         #expect(back.count == 3 && back[0].auc.isNaN && back[1].auc == 0.8 && back[2].fold == 1)
-        #expect(back[1] == HistoryEntry(fold: 0, record(2, auc: 0.8)))
+        #expect(back[1] == record(2, auc: 0.8))
         // A fold restarted without --resume replaces the earlier run's epochs.
-        try h.append(fold: 0, record(1, auc: 0.6))
+        try h.append(record(1, auc: 0.6))
         let again = try TrainHistory.read(h.url)
         #expect(again.filter { $0.fold == 0 }.map(\.auc) == [0.6])
         // A broken line names the file and line.
@@ -52,7 +52,7 @@ struct ReportPageTests {
             try FileManager.default.copyItem(at: dir.appendingPathComponent(from), to: oofs.appendingPathComponent(to))
         }
         let h = TrainHistory(logDir: logs, kernelType: "k9a")
-        for fold in 0 ..< 2 { for e in 1 ... 4 { try h.append(fold: fold, record(e, auc: e == 1 ? .nan : 0.6 + 0.05 * Double(e))) } }
+        for fold in 0 ..< 2 { for e in 1 ... 4 { try h.append(record(e, auc: e == 1 ? .nan : 0.6 + 0.05 * Double(e), fold: fold)) } }
 
         let out = dir.appendingPathComponent("report")
         let r = try ReportBuilder.build(ReportInputs(modelDir: nil, logDir: logs, oofDir: oofs, bootstrap: 100), out: out)

@@ -39,19 +39,29 @@ public struct TrainerConfig: Sendable {
     public var clipNorm: Double? { [576, 896].contains(imageSize) ? 0.5 : nil }
 }
 
-/// One epoch's numbers, for summaries and benchmarks.
-public struct EpochRecord: Sendable {
+/// One epoch's numbers: the epoch line's values and the speed. The machine-readable history
+/// (`TrainHistory`, one JSON line per record) and the reports read these back.
+public struct EpochRecord: Sendable, Equatable {
+    public var fold: Int
     public var epoch: Int
     public var lr: Double
     public var trainLoss: Double
     public var validLoss: Double
     public var acc: Double
+    /// NaN when the fold's validation set held one class only.
     public var auc: Double
     public var auc20: Double
     public var trainImages: Int
     public var trainSeconds: Double
     public var validSeconds: Double
     public var trainImagesPerSecond: Double { trainSeconds > 0 ? Double(trainImages) / trainSeconds : 0 }
+
+    public init(fold: Int, epoch: Int, lr: Double, trainLoss: Double, validLoss: Double, acc: Double, auc: Double,
+                auc20: Double, trainImages: Int, trainSeconds: Double, validSeconds: Double) {
+        (self.fold, self.epoch, self.lr, self.trainLoss, self.validLoss) = (fold, epoch, lr, trainLoss, validLoss)
+        (self.acc, self.auc, self.auc20) = (acc, auc, auc20)
+        (self.trainImages, self.trainSeconds, self.validSeconds) = (trainImages, trainSeconds, validSeconds)
+    }
 }
 
 /// What one fold's training ended with.
@@ -165,7 +175,7 @@ public final class Trainer {
         let t1 = ProgressBar.now()
         let val = try Inference.run(models: [model], source: validSource, nTest: 1, device: c.device, useAMP: c.useAMP)
         let s = try val.scores(melIdx: c.melIdx)
-        return EpochRecord(epoch: epoch, lr: lr, trainLoss: trainLoss, validLoss: val.loss ?? .nan, acc: s.acc,
+        return EpochRecord(fold: c.fold, epoch: epoch, lr: lr, trainLoss: trainLoss, validLoss: val.loss ?? .nan, acc: s.acc,
                            auc: s.auc, auc20: s.auc20, trainImages: images, trainSeconds: t1 - t0,
                            validSeconds: ProgressBar.now() - t1)
     }
@@ -177,7 +187,7 @@ public final class Trainer {
                                       validLoss: r.validLoss, acc: r.acc, auc: r.auc, auc20: r.auc20)
         console(line)
         try log.append(line)
-        try history.append(fold: c.fold, r)
+        try history.append(r)
         if r.auc > state.aucMax {
             try saveModel(names.best(fold: c.fold))
             state.aucMax = r.auc

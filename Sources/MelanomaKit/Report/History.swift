@@ -1,61 +1,25 @@
 import Foundation
 
-/// One epoch of training as the machine-readable history records it.
-public struct HistoryEntry: Sendable, Equatable {
-    public var fold: Int
-    public var epoch: Int
-    public var lr: Double
-    public var trainLoss: Double
-    public var validLoss: Double
-    public var acc: Double
-    /// NaN when the fold's validation set held one class only (stored as JSON null).
-    public var auc: Double
-    public var auc20: Double
-    public var imagesPerSecond: Double
-    public var trainSeconds: Double
-    public var validSeconds: Double
+extension EpochRecord {
+    /// The JSON keys in the order they are written; `images_per_s` is derived, for readers of the file.
+    static let historyKeys = ["fold", "epoch", "lr", "train_loss", "valid_loss", "acc", "auc", "auc_20", "train_images",
+                              "images_per_s", "train_seconds", "valid_seconds"]
 
-    public init(fold: Int, epoch: Int, lr: Double, trainLoss: Double, validLoss: Double, acc: Double, auc: Double,
-                auc20: Double, imagesPerSecond: Double, trainSeconds: Double, validSeconds: Double) {
-        self.fold = fold
-        self.epoch = epoch
-        self.lr = lr
-        self.trainLoss = trainLoss
-        self.validLoss = validLoss
-        self.acc = acc
-        self.auc = auc
-        self.auc20 = auc20
-        self.imagesPerSecond = imagesPerSecond
-        self.trainSeconds = trainSeconds
-        self.validSeconds = validSeconds
-    }
-
-    public init(fold: Int, _ r: EpochRecord) {
-        self.init(fold: fold, epoch: r.epoch, lr: r.lr, trainLoss: r.trainLoss, validLoss: r.validLoss, acc: r.acc,
-                  auc: r.auc, auc20: r.auc20, imagesPerSecond: r.trainImagesPerSecond, trainSeconds: r.trainSeconds,
-                  validSeconds: r.validSeconds)
-    }
-
-    /// The JSON keys in the order they are written; `images_per_s` etc. match the text log's words.
-    static let keys = ["fold", "epoch", "lr", "train_loss", "valid_loss", "acc", "auc", "auc_20", "images_per_s",
-                       "train_seconds", "valid_seconds"]
-
-    var values: [Double] {
-        [Double(fold), Double(epoch), lr, trainLoss, validLoss, acc, auc, auc20, imagesPerSecond, trainSeconds, validSeconds]
-    }
-
-    /// One JSON object on one line. Non-finite numbers are `null`: JSON has no NaN, and a reader
-    /// such as `json.loads` or `jq` must not choke on a fold whose AUC was undefined.
+    /// One JSON object on one line. Non-finite numbers are `null`: JSON has no NaN, and a reader such as
+    /// `json.loads` or `jq` must not choke on a fold whose AUC was undefined.
     public var jsonLine: String {
-        let fields = zip(HistoryEntry.keys, values).map { key, v -> String in
-            let text = !v.isFinite ? "null" : (key == "fold" || key == "epoch") ? String(Int(v)) : "\(v)"
+        let values: [Double] = [Double(fold), Double(epoch), lr, trainLoss, validLoss, acc, auc, auc20, Double(trainImages),
+                                trainImagesPerSecond, trainSeconds, validSeconds]
+        let integers: Set<String> = ["fold", "epoch", "train_images"]
+        let fields = zip(EpochRecord.historyKeys, values).map { key, v -> String in
+            let text = !v.isFinite ? "null" : integers.contains(key) ? String(Int(v)) : "\(v)"
             return "\"\(key)\":\(text)"
         }
         return "{" + fields.joined(separator: ",") + "}"
     }
 }
 
-/// `{log_dir}/log_{kernel_type}.jsonl`: one `HistoryEntry` per line, appended next to the text log
+/// `{log_dir}/log_{kernel_type}.jsonl`: one `EpochRecord` per line, appended next to the text log
 /// (which keeps the original's format), so reports need not parse ctime lines.
 public struct TrainHistory: Sendable {
     public let url: URL
@@ -68,24 +32,24 @@ public struct TrainHistory: Sendable {
 
     public static func fileName(kernelType: String) -> String { "log_\(kernelType).jsonl" }
 
-    public func append(fold: Int, _ record: EpochRecord) throws {
-        try TrainLog(url: url).append(HistoryEntry(fold: fold, record).jsonLine)
+    public func append(_ record: EpochRecord) throws {
+        try TrainLog(url: url).append(record.jsonLine)
     }
 
     /// Reads every line; a line that is not such an object (or lacks fold/epoch) is an error naming the
     /// file and line. A missing or null number reads as NaN, so older or newer files still load.
     /// A fold trained twice (a rerun without --resume) keeps its last run's epochs.
-    public static func read(_ url: URL) throws -> [HistoryEntry] {
+    public static func read(_ url: URL) throws -> [EpochRecord] {
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
             throw RunError("\(url.path): cannot read: \(error.localizedDescription)")
         }
-        var entries: [HistoryEntry] = []
+        var entries: [EpochRecord] = []
         for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }
             // JSONDecoder reads numbers exactly (JSONSerialization can be an ulp off on Linux).
-            let e: HistoryEntry
+            let e: EpochRecord
             do { e = try JSONDecoder().decode(HistoryLine.self, from: Data(trimmed.utf8)).entry } catch {
                 throw RunError("\(url.path) line \(n + 1): not a history entry (\(HistoryLine.describe(error)))")
             }
@@ -102,12 +66,13 @@ public struct TrainHistory: Sendable {
 /// The decoded form of one line; `null` numbers (undefined AUCs) become NaN.
 private struct HistoryLine: Decodable {
     var fold: Int, epoch: Int
-    var lr, train_loss, valid_loss, acc, auc, auc_20, images_per_s, train_seconds, valid_seconds: Double?
+    var train_images: Int?
+    var lr, train_loss, valid_loss, acc, auc, auc_20, train_seconds, valid_seconds: Double?
 
-    var entry: HistoryEntry {
-        HistoryEntry(fold: fold, epoch: epoch, lr: lr ?? .nan, trainLoss: train_loss ?? .nan, validLoss: valid_loss ?? .nan,
-                     acc: acc ?? .nan, auc: auc ?? .nan, auc20: auc_20 ?? .nan, imagesPerSecond: images_per_s ?? .nan,
-                     trainSeconds: train_seconds ?? .nan, validSeconds: valid_seconds ?? .nan)
+    var entry: EpochRecord {
+        EpochRecord(fold: fold, epoch: epoch, lr: lr ?? .nan, trainLoss: train_loss ?? .nan, validLoss: valid_loss ?? .nan,
+                    acc: acc ?? .nan, auc: auc ?? .nan, auc20: auc_20 ?? .nan, trainImages: train_images ?? 0,
+                    trainSeconds: train_seconds ?? .nan, validSeconds: valid_seconds ?? .nan)
     }
 
     /// The key a decoding error is about, when it names one.

@@ -28,7 +28,7 @@ public struct ReportOutput: Sendable {
     public var page: URL
     public var images: [URL]
     public var models: [ModelReport]
-    public var histories: [String: [HistoryEntry]]
+    public var histories: [String: [EpochRecord]]
 }
 
 /// Finds the inputs, computes every number and chart, and writes `index.html` plus one PNG per chart.
@@ -66,7 +66,7 @@ public enum ReportBuilder {
         page.paragraph("OOF files from \(inputs.oofDir.path), training histories from \(inputs.logDir.path). "
             + "AUC intervals: percentile bootstrap, \(inputs.bootstrap) resamples, seed \(inputs.seed).", className: "note")
 
-        var histories: [String: [HistoryEntry]] = [:]
+        var histories: [String: [EpochRecord]] = [:]
         if !logs.isEmpty { page.heading("Training") }
         for (kernel, url) in logs {
             let h = try TrainHistory.read(url)

@@ -5,9 +5,9 @@ public enum ReportCharts {
     static func color(_ k: Int) -> Colour { Colour.palette[k % Colour.palette.count] }
 
     /// Loss (train dashed, valid solid), AUC, auc_20 and LR against epoch, one colour per fold.
-    public static func history(kernel: String, _ h: [HistoryEntry]) -> [Canvas] {
+    public static func history(kernel: String, _ h: [EpochRecord]) -> [Canvas] {
         let folds = Array(Set(h.map(\.fold))).sorted()
-        func series(_ value: (HistoryEntry) -> Double, dashed: Bool = false, suffix: String = "") -> [Series] {
+        func series(_ value: (EpochRecord) -> Double, dashed: Bool = false, suffix: String = "") -> [Series] {
             folds.enumerated().map { k, f in
                 Series("fold \(f)\(suffix)", color(k), h.filter { $0.fold == f }.map { (Double($0.epoch), value($0)) },
                        dashed: dashed)

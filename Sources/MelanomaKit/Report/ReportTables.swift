@@ -40,13 +40,13 @@ public enum ReportTables {
     }
 
     /// The epoch with the best validation AUC in each fold, as training saved `best` from it.
-    public static func history(_ h: [HistoryEntry]) -> [[String]] {
+    public static func history(_ h: [EpochRecord]) -> [[String]] {
         let folds = Array(Set(h.map(\.fold))).sorted()
         return [["fold", "epochs", "best epoch", "AUC", "auc_20", "valid loss", "acc", "images/s"]]
             + folds.map { fold in
                 let e = h.filter { $0.fold == fold }
                 let best = e.filter { !$0.auc.isNaN }.max { $0.auc < $1.auc } ?? e[0]
-                let speed = e.map(\.imagesPerSecond).reduce(0, +) / Double(e.count)
+                let speed = e.map(\.trainImagesPerSecond).reduce(0, +) / Double(e.count)
                 return ["\(fold)", "\(e.count)", "\(best.epoch)", f(best.auc), f(best.auc20), f(best.validLoss, 5),
                         f(best.acc, 2), f(speed, 1)]
             }
