@@ -35,7 +35,7 @@ open class Module: @unchecked Sendable {
 
     /// The module's own forward for a single input; modules with other signatures define their own.
     open func forward(_ x: Tensor) throws -> Tensor {
-        throw TorchError("\(type(of: self)) has no single-input forward")
+        throw NNError("\(type(of: self)) has no single-input forward")
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor { try forward(x) }

@@ -2,8 +2,18 @@ import Basics
 import Foundation
 import Torch
 
-/// Why a state dict did not load, every bad key listed at once.
+/// A module tree or optimizer state that does not fit what it is asked to do (NN's own errors).
+public struct NNError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Why a state dict did not load, every bad key counted at once.
 public struct StateDictError: Error, CustomStringConvertible, Sendable {
+    /// The file the weights came from, when they came from one.
+    public var file: String?
+    /// Where the full list of keys was written (they can fill 30 KB).
+    public var fullList: String?
     public var missing: [String] = []
     public var unexpected: [String] = []
     public var wrongShape: [(key: String, expected: [Int], got: [Int])] = []
@@ -23,8 +33,9 @@ public struct StateDictError: Error, CustomStringConvertible, Sendable {
                 "\($0.key) expects \($0.expected), file has \($0.got)"
             }.joined(separator: ", ") + (wrongShape.count > 3 ? ", ..." : "") + ")")
         }
-        var text = "state dict does not match the model: " + parts.joined(separator: "; ")
+        var text = (file.map { "\($0): " } ?? "") + "state dict does not match the model: " + parts.joined(separator: "; ")
         if let cause = likelyCause { text += ". Likely cause: " + cause }
+        if let fullList { text += " (every key: \(fullList))" }
         return text
     }
 
@@ -126,8 +137,10 @@ extension Module {
             // The whole list can be 30 KB of keys: it goes to a file, the message stays one readable line.
             let list = FileManager.default.temporaryDirectory
                 .appendingPathComponent("\(url.deletingPathExtension().lastPathComponent)-key-mismatch.txt")
-            let saved = (try? AtomicFile.write(e.fullReport, to: list)) != nil
-            throw TorchError("\(url.path): \(e)" + (saved ? " (every key: \(list.path))" : ""))
+            var located = e
+            located.file = url.path
+            if (try? AtomicFile.write(e.fullReport, to: list)) != nil { located.fullList = list.path }
+            throw located
         }
     }
 

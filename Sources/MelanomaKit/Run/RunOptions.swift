@@ -82,7 +82,7 @@ public struct RunOptions: Sendable {
         guard nMetaDim.count == 2, nMetaDim.allSatisfy({ $0 >= 1 }) else {
             throw RunError(.nMetaDim, "takes two positive sizes like 512,128, got \(nMetaDim)")
         }
-        _ = try ModelRegistry.family(enetType)
+        do { _ = try ModelRegistry.family(enetType) } catch { throw RunError(.enetType, "\(error)") }
         if device.isCUDA {
             if let why = LibTorch.loadCUDA() { throw RunError(.device, "\(device): \(why)") }
             guard LibTorch.cudaIsAvailable else { throw RunError(.device, "\(device): no usable CUDA GPU") }
