@@ -43,7 +43,7 @@ struct BenchModels: ParsableCommand {
                     throw ValidationError("unknown mode '\(m)': expected forward or train")
                 }
                 let model = try MelanomaNet(ModelSpec(enetType: name, outDim: outDim))
-                if channelsLast { try toChannelsLast(model) }
+                if channelsLast { try model.toChannelsLast() }
                 var x = try Tensor.randn([batch, 3, size, size])
                 if channelsLast { x = try x.contiguous(channelsLast: true) }
                 let target = try Tensor.randint(0, outDim, shape: [batch])
@@ -76,15 +76,6 @@ struct BenchModels: ParsableCommand {
                 ]
                 let json = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
                 print(String(decoding: json, as: UTF8.self))
-            }
-        }
-    }
-
-    /// Rewrites every 4-d parameter (conv weights) in channels-last layout, in place.
-    private func toChannelsLast(_ model: Module) throws {
-        try withNoGrad {
-            for (_, p) in model.namedParameters() where p.rank == 4 {
-                try p.setData(p.contiguous(channelsLast: true))
             }
         }
     }

@@ -44,6 +44,9 @@ struct RunFlags: ParsableArguments {
     var device = "cpu"
     @Option(name: .flag("--seed"), help: "Seed for weights, shuffling, augmentation and dropout.")
     var seed = defaults.seed
+    @Option(name: .flag("--memory-format"),
+            help: "Layout of weights and batches: auto (channels-last, faster for these CNNs), contiguous or channels-last.")
+    var memoryFormat = defaults.memoryFormat.rawValue
 
     func options() throws -> RunOptions {
         var o = RunOptions(kernelType: kernelType, dataFolder: dataFolder, imageSize: imageSize, enetType: enetType)
@@ -59,6 +62,10 @@ struct RunFlags: ParsableArguments {
         o.logDir = logDir
         o.device = try Device(parsing: device)
         o.seed = seed
+        guard let format = MemoryFormat(rawValue: memoryFormat) else {
+            throw ValidationError("--memory-format is auto, contiguous or channels-last, got '\(memoryFormat)'")
+        }
+        o.memoryFormat = format
         o.folds = try parseInts(fold, flag: "--fold")
         return o
     }

@@ -167,6 +167,31 @@ struct PipelineTrainerTests {
         }
     }
 
+    @Test func channelsLastComputesTheSameStep() throws {
+        // Training itself is chaotic (Adam turns a 1e-9 gradient difference into a different step), so the
+        // layouts are compared on one step: same logits, same loss, same gradients.
+        let src = try makeSource(rows: 16, classes: 3, seed: 8, batchSize: 16)
+        let batch = try #require(try src.pass(seed: nil)())
+        var results: [(logits: [Double], grads: [[Double]])] = []
+        for channelsLast in [false, true] {
+            LibTorch.manualSeed(11)
+            let model = try TinyNet(classes: 3, nMeta: 2)
+            model.train()
+            if channelsLast { try model.toChannelsLast() }
+            LibTorch.manualSeed(12)  // the same dropout masks
+            let logits = try model.forward(images: try batch.images.contiguous(channelsLast: channelsLast), meta: batch.meta)
+            try logits.crossEntropy(target: try #require(batch.targets)).backward()
+            results.append((try logits.toArray(Double.self),
+                            try model.trainableParameters().map { try #require($0.grad).contiguous().toArray(Double.self) }))
+        }
+        let dl = zip(results[0].logits, results[1].logits).map { abs($0 - $1) }.max() ?? 1
+        #expect(dl < 1e-5, "logits differ by \(dl)")
+        for (g0, g1) in zip(results[0].grads, results[1].grads) {
+            let dg = zip(g0, g1).map { abs($0 - $1) }.max() ?? 1
+            #expect(dg < 1e-5, "a gradient differs by \(dg)")
+        }
+    }
+
     @Test func bf16AutocastRuns() throws {
         let dir = try Reference.temporaryDirectory("pipeline-amp")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -48,7 +48,7 @@ public enum Inference {
     /// float32, then divided by `nTest` and by the number of models, as the original. In eval mode, without
     /// gradients. `progress` receives the number of batches done.
     public static func run(models: [any TrainableModel], source: any BatchSource, nTest: Int = 1,
-                           device: Device = .cpu, useAMP: Bool = false,
+                           device: Device = .cpu, useAMP: Bool = false, channelsLast: Bool = false,
                            progress: ((Int) -> Void)? = nil) throws -> InferenceOutput {
         guard !models.isEmpty else { throw RunError("inference needs at least one model") }
         guard (1 ... TTA.variants).contains(nTest) else { throw RunError(.nTest, "must be 1...8, got \(nTest)") }
@@ -58,7 +58,7 @@ public enum Inference {
         var losses: [Double] = [], batches = 0
         try withNoGrad {
             while let batch = try next() {
-                let x = try batch.images.to(device: device)
+                let x = try batch.images.to(device: device).contiguous(channelsLast: channelsLast)
                 let meta = try batch.meta?.to(device: device)
                 var logitSum: Tensor? = nil, probSum: Tensor? = nil
                 for model in models {

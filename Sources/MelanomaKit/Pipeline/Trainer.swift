@@ -15,6 +15,8 @@ public struct TrainerConfig: Sendable {
     public var device: Device = .cpu
     /// bf16 autocast (the original's apex O1 fp16).
     public var useAMP = false
+    /// Weights and batches in channels-last layout (faster convolutions; checkpoints stay ordinary).
+    public var channelsLast = false
     public var seed: UInt64 = 0
     public var resume = false
     public var checkpointExtension = "pth"
@@ -117,6 +119,7 @@ public final class Trainer {
         let c = config
         guard c.nEpochs >= 1 else { throw RunError(.nEpochs, "must be at least 1, got \(c.nEpochs)") }
         try model.to(device: c.device)
+        if c.channelsLast { try model.toChannelsLast() }
         let optimizer = try Adam(model.trainableParameters(), lr: c.initLR)
         var state = try startingState(optimizer: optimizer)
         var result = FoldResult(aucMax: state.aucMax, auc20Max: state.auc20Max, alreadyFinished: state.finished)
@@ -173,7 +176,8 @@ public final class Trainer {
         let (trainLoss, images) = try trainPass(optimizer: optimizer, seed: seed, label: "Fold \(c.fold), Epoch \(epoch)")
         if c.device.isCUDA { try LibTorch.synchronize(c.device) }
         let t1 = ProgressBar.now()
-        let val = try Inference.run(models: [model], source: validSource, nTest: 1, device: c.device, useAMP: c.useAMP)
+        let val = try Inference.run(models: [model], source: validSource, nTest: 1, device: c.device, useAMP: c.useAMP,
+                                    channelsLast: c.channelsLast)
         let s = try val.scores(melIdx: c.melIdx)
         return EpochRecord(fold: c.fold, epoch: epoch, lr: lr, trainLoss: trainLoss, validLoss: val.loss ?? .nan, acc: s.acc,
                            auc: s.auc, auc20: s.auc20, trainImages: images, trainSeconds: t1 - t0,
@@ -217,7 +221,7 @@ public final class Trainer {
         let params = model.trainableParameters()
         while let batch = try next() {
             guard let targets = batch.targets else { throw RunError("\(label): training rows need classes") }
-            let x = try batch.images.to(device: c.device)
+            let x = try batch.images.to(device: c.device).contiguous(channelsLast: c.channelsLast)
             let meta = try batch.meta?.to(device: c.device)
             let y = try targets.to(device: c.device)
             optimizer.zeroGrad()
@@ -242,7 +246,7 @@ public final class Trainer {
 
     /// Weights saved from the CPU so the files load anywhere.
     func saveModel(_ name: String) throws {
-        let sd = try model.stateDict().map { ($0.name, try $0.tensor.detach().to(device: .cpu)) }
+        let sd = try model.stateDict().map { ($0.name, try $0.tensor.detach().to(device: .cpu).contiguous()) }
         try saveTensors(sd, to: config.modelDir.appendingPathComponent(name))
     }
 }

@@ -8,6 +8,12 @@ extension MelanomaNet: TrainableModel {
     public func forward(images: Tensor, meta: Tensor?) throws -> Tensor { try self(images, meta: meta) }
 }
 
+/// The layout of weights and image batches. `auto` picks channels-last, faster for every CNN family here.
+public enum MemoryFormat: String, CaseIterable, Sendable {
+    case auto, contiguous
+    case channelsLast = "channels-last"
+}
+
 /// The settings shared by train, evaluate and predict (train.py's flags), parsed once by the CLI. The defaults
 /// here are the only ones: the CLI's flags and the demo start from them.
 public struct RunOptions: Sendable {
@@ -28,6 +34,7 @@ public struct RunOptions: Sendable {
     public var folds = [0, 1, 2, 3, 4]
     public var device: Device = .cpu
     public var seed: UInt64 = 0
+    public var memoryFormat = MemoryFormat.auto
     // train only
     public var nEpochs = 15
     public var initLR = 3e-5
@@ -45,6 +52,9 @@ public struct RunOptions: Sendable {
     public static let debugEpochs = 5
     public var epochsToRun: Int { debug ? RunOptions.debugEpochs : nEpochs }
 
+    /// Channels-last unless asked for contiguous (every backbone here is a CNN, where it is faster).
+    public var channelsLast: Bool { memoryFormat != .contiguous }
+
     public var datasetConfig: DatasetConfig {
         DatasetConfig(dataDir: dataDir, dataFolder: dataFolder, kernelType: kernelType, outDim: outDim, useMeta: useMeta)
     }
@@ -59,7 +69,8 @@ public struct RunOptions: Sendable {
     public var resumeSettings: [String: String] {
         ["enet-type": enetType, "image-size": "\(imageSize)", "data-folder": "\(dataFolder)", "out-dim": "\(outDim)",
          "use-meta": "\(useMeta)", "n-meta-dim": "\(nMetaDim)", "batch-size": "\(batchSize)", "init-lr": "\(initLR)",
-         "DEBUG": "\(debug)", "use-amp": "\(useAMP)", "n-epochs": "\(epochsToRun)", "seed": "\(seed)"]
+         "DEBUG": "\(debug)", "use-amp": "\(useAMP)", "n-epochs": "\(epochsToRun)", "seed": "\(seed)",
+         "memory-format": channelsLast ? "channels-last" : "contiguous"]
     }
 
     /// Checks what the settings alone can tell, before any data is read.
