@@ -2,13 +2,6 @@ import Foundation
 import NN
 import Torch
 
-/// A model the pipeline can train and evaluate: a module tree (parameters, buffers, state_dict keys,
-/// train/eval) with the original's two-input forward. Models without metadata ignore `meta`.
-public protocol TrainableModel: Module {
-    /// Logits `[N, outDim]` for images `[N, 3, H, W]` and, when the model uses them, meta features `[N, nMeta]`.
-    func forward(images: Tensor, meta: Tensor?) throws -> Tensor
-}
-
 /// What a TTA pass over a data set gives: per-row probabilities (the mean softmax over TTA variants and
 /// models), and for rows with classes the targets, the external flags and the loss of the mean logits.
 public struct InferenceOutput: Sendable {

@@ -4,10 +4,6 @@ import Imaging
 import Models
 import Torch
 
-extension MelanomaNet: TrainableModel {
-    public func forward(images: Tensor, meta: Tensor?) throws -> Tensor { try self(images, meta: meta) }
-}
-
 /// The layout of weights and image batches. `auto` picks channels-last, faster for every CNN family here.
 public enum MemoryFormat: String, CaseIterable, Sendable {
     case auto, contiguous
