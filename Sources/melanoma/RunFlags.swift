@@ -30,8 +30,11 @@ struct RunFlags: ParsableArguments {
     var useMeta = defaults.useMeta
     @Option(name: .flag("--n-meta-dim"), help: "Hidden sizes of the metadata branch.")
     var nMetaDim = defaults.nMetaDim.map(String.init).joined(separator: ",")
-    @Flag(name: .flag("--use-amp"), help: "Mixed precision: bf16 autocast (the original used apex O1).")
+    @Flag(name: .flag("--use-amp"), help: "Mixed precision (the original used apex O1): autocast to --amp-dtype.")
     var useAmp = defaults.useAMP
+    @Option(name: .flag("--amp-dtype"),
+            help: "With --use-amp: bf16 (default; no loss scaling needed) or fp16 with dynamic loss scaling (GPUs without bf16: P100, V100, T4).")
+    var ampDtype = "bf16"
     @Flag(name: .flag("--DEBUG"), help: "The original's quick look: a few batches of rows, \(RunOptions.debugEpochs) epochs.")
     var debug = defaults.debug
     @Option(name: .flag("--model-dir"), help: "Where checkpoints are written and read.")
@@ -57,6 +60,11 @@ struct RunFlags: ParsableArguments {
         o.useMeta = useMeta
         o.nMetaDim = try parseInts(nMetaDim, flag: "--n-meta-dim")
         o.useAMP = useAmp
+        switch ampDtype {
+        case "bf16": o.ampDType = .bfloat16
+        case "fp16": o.ampDType = .float16
+        default: throw ValidationError("--amp-dtype is bf16 or fp16, got '\(ampDtype)'")
+        }
         o.debug = debug
         o.modelDir = modelDir
         o.logDir = logDir

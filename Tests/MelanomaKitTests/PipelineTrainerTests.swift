@@ -192,6 +192,21 @@ struct PipelineTrainerTests {
         }
     }
 
+    @Test func fp16AutocastScalesTheLossAndSavesTheScale() throws {
+        let dir = try Reference.temporaryDirectory("pipeline-fp16")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var c = config(dir, epochs: 2)
+        c.useAMP = true
+        c.ampDType = .float16
+        c.stopAfterEpoch = 1
+        let src = try makeSource(rows: 64, classes: 3, seed: 5, batchSize: 32)
+        let r = try Trainer(config: c, model: try TinyNet(classes: 3, nMeta: 2), train: src, valid: src, progress: false).run()
+        #expect(r.epochsRun == 1 && r.epochs[0].trainLoss.isFinite)
+        // The resume point carries the loss scale, so a resumed run scales as the uninterrupted one would.
+        let state = try TrainState.load(from: dir.appendingPathComponent("weights/tiny_resume_fold1.json"))
+        #expect(state.ampScale == 65536 && state.ampGrowthTracker == 2, "\(String(describing: state.ampScale))")
+    }
+
     @Test func bf16AutocastRuns() throws {
         let dir = try Reference.temporaryDirectory("pipeline-amp")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -41,7 +41,8 @@ public enum Inference {
     /// float32, then divided by `nTest` and by the number of models, as the original. In eval mode, without
     /// gradients. `progress` receives the number of batches done.
     public static func run(models: [any TrainableModel], source: any BatchSource, nTest: Int = 1,
-                           device: Device = .cpu, useAMP: Bool = false, channelsLast: Bool = false,
+                           device: Device = .cpu, useAMP: Bool = false, ampDType: DType = .bfloat16,
+                           channelsLast: Bool = false,
                            progress: ((Int) -> Void)? = nil) throws -> InferenceOutput {
         guard !models.isEmpty else { throw RunError("inference needs at least one model") }
         guard (1 ... TTA.variants).contains(nTest) else { throw RunError(.nTest, "must be 1...8, got \(nTest)") }
@@ -56,7 +57,7 @@ public enum Inference {
                 var logitSum: Tensor? = nil, probSum: Tensor? = nil
                 for model in models {
                     for i in 0 ..< nTest {
-                        let l = try withAutocast(device: device, enabled: useAMP) {
+                        let l = try withAutocast(device: device, dtype: ampDType, enabled: useAMP) {
                             try model.forward(images: try TTA.variant(x, i), meta: meta)
                         }.to(dtype: .float32)
                         let p = try l.softmax(dim: 1)

@@ -13,8 +13,9 @@ public struct TrainerConfig: Sendable {
     public var modelDir: URL
     public var logDir: URL
     public var device: Device = .cpu
-    /// bf16 autocast (the original's apex O1 fp16).
+    /// Mixed precision (the original's apex O1): autocast to `ampDType`; fp16 adds dynamic loss scaling.
     public var useAMP = false
+    public var ampDType: DType = .bfloat16
     /// Weights and batches in channels-last layout (faster convolutions; checkpoints stay ordinary).
     public var channelsLast = false
     public var seed: UInt64 = 0
@@ -96,6 +97,8 @@ public final class Trainer {
     let store: ResumeStore
     let log: TrainLog
     let history: TrainHistory
+    /// Loss scaling, for fp16 mixed precision only.
+    let scaler: GradScaler?
 
     /// - Parameters:
     ///   - console: receives each epoch line (the CLI prints it).
@@ -112,6 +115,7 @@ public final class Trainer {
         store = ResumeStore(modelDir: config.modelDir, names: names, fold: config.fold)
         log = TrainLog(logDir: config.logDir, kernelType: config.kernelType)
         history = TrainHistory(logDir: config.logDir, kernelType: config.kernelType)
+        scaler = config.useAMP && config.ampDType == .float16 ? GradScaler() : nil
     }
 
     /// The fold, epoch by epoch: train, validate, then log and save what the epoch earned.
@@ -158,6 +162,9 @@ public final class Trainer {
         } else if saved.state.epochDone > 0 {
             try model.load(stateDict: saved.model, strict: true)
             try optimizer.load(stateDict: saved.optimizer)
+            if let scaler, let scale = saved.state.ampScale {
+                scaler.restore(scale: scale, growthTracker: saved.state.ampGrowthTracker ?? 0)
+            }
             console("resume    fold \(c.fold): continuing after epoch \(saved.state.epochDone) of \(c.nEpochs)")
         } else {
             console("resume    fold \(c.fold): no epoch was finished, starting fresh")
@@ -177,7 +184,7 @@ public final class Trainer {
         if c.device.isCUDA { try LibTorch.synchronize(c.device) }
         let t1 = ProgressBar.now()
         let val = try Inference.run(models: [model], source: validSource, nTest: 1, device: c.device, useAMP: c.useAMP,
-                                    channelsLast: c.channelsLast)
+                                    ampDType: c.ampDType, channelsLast: c.channelsLast)
         let s = try val.scores(melIdx: c.melIdx)
         return EpochRecord(fold: c.fold, epoch: epoch, lr: lr, trainLoss: trainLoss, validLoss: val.loss ?? .nan, acc: s.acc,
                            auc: s.auc, auc20: s.auc20, trainImages: images, trainSeconds: t1 - t0,
@@ -201,6 +208,8 @@ public final class Trainer {
             state.auc20Max = r.auc20
         }
         state.epochDone = r.epoch
+        state.ampScale = scaler?.scale
+        state.ampGrowthTracker = scaler?.growthTracker
         state.nextLR = LRSchedule.lr(epoch: r.epoch + 1, initLR: c.initLR, nEpochs: c.nEpochs)
         let cpuModel = try model.stateDict().map { ($0.name, try $0.tensor.detach().to(device: .cpu)) }
         let cpuOptim = try optimizer.stateDict().map { ($0.name, try $0.tensor.to(device: .cpu)) }
@@ -225,12 +234,20 @@ public final class Trainer {
             let meta = try batch.meta?.to(device: c.device)
             let y = try targets.to(device: c.device)
             optimizer.zeroGrad()
-            let loss = try withAutocast(device: c.device, enabled: c.useAMP) {
+            let loss = try withAutocast(device: c.device, dtype: c.ampDType, enabled: c.useAMP) {
                 try model.forward(images: x, meta: meta).to(dtype: .float32).crossEntropy(target: y)
             }
-            try loss.backward()
-            if let clip = c.clipNorm { try clipGradNorm(params, maxNorm: clip) }
-            try optimizer.step()
+            if let scaler {
+                // GradScaler's order: scaled backward, unscale, clip, step unless a gradient overflowed.
+                try scaler.scaled(loss).backward()
+                let finite = try scaler.unscale(params)
+                if finite, let clip = c.clipNorm { try clipGradNorm(params, maxNorm: clip) }
+                try scaler.step(finite: finite) { try optimizer.step() }
+            } else {
+                try loss.backward()
+                if let clip = c.clipNorm { try clipGradNorm(params, maxNorm: clip) }
+                try optimizer.step()
+            }
             let value = try loss.item()
             guard value.isFinite else {
                 throw RunError(.initLR, "\(label): the training loss became \(value) at batch \(losses.count + 1); "

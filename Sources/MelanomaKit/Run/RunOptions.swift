@@ -31,6 +31,9 @@ public struct RunOptions: Sendable {
     public var device: Device = .cpu
     public var seed: UInt64 = 0
     public var memoryFormat = MemoryFormat.auto
+    /// The mixed-precision type with `useAMP`: bf16 (float32's range, no loss scaling), or fp16 with
+    /// dynamic loss scaling as the original ran on P100/V100/T4 GPUs, which lack bf16.
+    public var ampDType: DType = .bfloat16
     // train only
     public var nEpochs = 15
     public var initLR = 3e-5
@@ -66,7 +69,8 @@ public struct RunOptions: Sendable {
         ["enet-type": enetType, "image-size": "\(imageSize)", "data-folder": "\(dataFolder)", "out-dim": "\(outDim)",
          "use-meta": "\(useMeta)", "n-meta-dim": "\(nMetaDim)", "batch-size": "\(batchSize)", "init-lr": "\(initLR)",
          "DEBUG": "\(debug)", "use-amp": "\(useAMP)", "n-epochs": "\(epochsToRun)", "seed": "\(seed)",
-         "memory-format": channelsLast ? "channels-last" : "contiguous"]
+         "memory-format": channelsLast ? "channels-last" : "contiguous",
+         "amp-dtype": useAMP ? (ampDType == .float16 ? "fp16" : "bf16") : "none"]
     }
 
     /// Checks what the settings alone can tell, before any data is read.

@@ -54,6 +54,7 @@ public enum TrainRun {
                                        modelDir: URL(fileURLWithPath: o.modelDir), logDir: URL(fileURLWithPath: o.logDir))
             config.device = o.device
             config.useAMP = o.useAMP
+            config.ampDType = o.ampDType
             config.channelsLast = o.channelsLast
             config.seed = o.seed
             config.resume = resume
@@ -102,7 +103,8 @@ public enum EvaluateRun {
             let bar = ProgressBar(total: loader.batchCount, label: "evaluate fold \(fold)")
             defer { bar.finish() }
             let out = try Inference.run(models: [model], source: loader, nTest: o.nTest, device: o.device,
-                                        useAMP: o.useAMP, channelsLast: o.channelsLast, progress: { bar.update(done: min($0 * o.batchSize, valid.count), total: valid.count) })
+                                        useAMP: o.useAMP, ampDType: o.ampDType, channelsLast: o.channelsLast,
+                                        progress: { bar.update(done: min($0 * o.batchSize, valid.count), total: valid.count) })
             let mel = out.melanoma(data.melIdx)
             for (i, s) in valid.enumerated() {
                 rows.append(OOFPrediction(imageName: s.imageName, fold: fold, isExt: s.isExt,
@@ -138,7 +140,8 @@ public enum PredictRun {
         let bar = ProgressBar(total: loader.batchCount, label: "predict")
         defer { bar.finish() }
         let out = try Inference.run(models: models, source: loader, nTest: o.nTest, device: o.device, useAMP: o.useAMP,
-                                    channelsLast: o.channelsLast, progress: { bar.update(done: min($0 * o.batchSize, test.count), total: test.count) })
+                                    ampDType: o.ampDType, channelsLast: o.channelsLast,
+                                    progress: { bar.update(done: min($0 * o.batchSize, test.count), total: test.count) })
         let sub = Submission(imageNames: test.map(\.imageName), targets: out.melanoma(data.melIdx))
         let url = URL(fileURLWithPath: subDir).appendingPathComponent(o.names.submission(eval))
         try sub.write(to: url)
