@@ -75,6 +75,8 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
         .testTarget(name: "MelanomaKitTests", dependencies: ["MelanomaKit", "Basics", "TestSupport"]),
+        // Runs the built `melanoma` binary (swift build --build-tests builds it too).
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -22,11 +22,11 @@ struct BenchModels: ParsableCommand {
 
     @Option(name: .flag("--batch")) var batch = 8
     @Option(name: .flag("--size")) var size = 256
-    @Option(name: .flag("--threads"), help: "libtorch intra-op threads.")
+    @Option(name: .flag("--threads"), parsing: .unconditional, help: "libtorch intra-op threads.")
     var threads = 2
     @Option(name: .flag("--warmup")) var warmup = 2
     @Option(name: .flag("--iters")) var iters = 5
-    @Option(name: .flag("--out-dim"), help: "Out dim of the head.")
+    @Option(name: .flag("--out-dim"), parsing: .unconditional, help: "Out dim of the head.")
     var outDim = 9
     @Flag(name: .flag("--channels-last"), help: "Input and weights in channels-last memory format.")
     var channelsLast = false

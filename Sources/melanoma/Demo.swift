@@ -18,30 +18,30 @@ struct Demo: ParsableCommand {
 
     @Option(name: .flag("--out"), help: "Folder for the data, weights, logs, OOF and submission.")
     var out = "./demo-out"
-    @Option(name: .flag("--train"), help: "Synthetic training images.")
+    @Option(name: .flag("--train"), parsing: .unconditional, help: "Synthetic training images.")
     var train = 1500
-    @Option(name: .flag("--test"), help: "Synthetic test images.")
+    @Option(name: .flag("--test"), parsing: .unconditional, help: "Synthetic test images.")
     var test = 300
-    @Option(name: .flag("--malignant-rate"), help: "Share of melanomas in the synthetic train and test images.")
+    @Option(name: .flag("--malignant-rate"), parsing: .unconditional, help: "Share of melanomas in the synthetic train and test images.")
     var malignantRate = 0.3
-    @Option(name: .flag("--size"), help: "Stored JPEG size.")
+    @Option(name: .flag("--size"), parsing: .unconditional, help: "Stored JPEG size.")
     var size = 128
-    @Option(name: .flag("--image-size"), help: "Network input size.")
+    @Option(name: .flag("--image-size"), parsing: .unconditional, help: "Network input size.")
     var imageSize = 64
     @Option(name: .flag("--enet-type"), help: "Backbone.")
     var enetType = "efficientnet_b0"
-    @Option(name: .flag("--n-epochs"), help: "Epochs per fold.")
+    @Option(name: .flag("--n-epochs"), parsing: .unconditional, help: "Epochs per fold.")
     var nEpochs = 12
     @Option(name: .flag("--init-lr"),
             help: "Learning rate before warm-up (peak is 10x); higher than the original's 3e-5 because the demo starts from random weights.")
     var initLr = 2e-4
     @Option(name: .flag("--fold"), help: "Folds to train.")
     var fold = "0,1"
-    @Option(name: .flag("--batch-size"), help: "Images per batch.")
+    @Option(name: .flag("--batch-size"), parsing: .unconditional, help: "Images per batch.")
     var batchSize = 32
-    @Option(name: .flag("--num-workers"), help: "Loader threads.")
+    @Option(name: .flag("--num-workers"), parsing: .unconditional, help: "Loader threads.")
     var numWorkers = RunFlags.defaults.numWorkers
-    @Option(name: .flag("--seed"), help: "Seed for the data and the run.")
+    @Option(name: .flag("--seed"), parsing: .unconditional, help: "Seed for the data and the run.")
     var seed = RunFlags.defaults.seed
 
     func run() throws {

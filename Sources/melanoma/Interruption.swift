@@ -14,7 +14,7 @@ enum Interruption {
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
                 FileHandle.standardError.write(Data(("\ninterrupted: " + message() + "\n").utf8))
-                exit(130)
+                _exit(130)  // no exit handlers: other threads are inside libtorch, and every file is written atomically
             }
             source.resume()
             sources.append(source)

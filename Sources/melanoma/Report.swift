@@ -21,9 +21,9 @@ struct Report: ParsableCommand {
     @Option(name: .flag("--oof-dir"), help: "Folder with {kernel}_{eval}_oof.csv.") var oofDir = "./oofs"
     @Option(name: .flag("--kernel-type"), parsing: .upToNextOption, help: "Kernels to include (default: all found).")
     var kernelType: [String] = []
-    @Option(name: .flag("--bootstrap"), help: "Bootstrap resamples for the AUC interval.")
+    @Option(name: .flag("--bootstrap"), parsing: .unconditional, help: "Bootstrap resamples for the AUC interval.")
     var bootstrap = 1000
-    @Option(name: .flag("--seed"), help: "Seed of the bootstrap resamples.")
+    @Option(name: .flag("--seed"), parsing: .unconditional, help: "Seed of the bootstrap resamples.")
     var seed: UInt64 = 0
     @Option(name: .flag("--out"), help: "Output folder (index.html and the PNGs).")
     var out = "./report"

@@ -13,18 +13,18 @@ struct RunFlags: ParsableArguments {
     var kernelType: String
     @Option(name: .flag("--data-dir"), help: "Folder holding jpeg-melanoma-FxF/ (and optionally jpeg-isic2019-FxF/).")
     var dataDir = defaults.dataDir
-    @Option(name: .flag("--data-folder"), help: "Stored resolution F of the JPEG folders (512, 768, 1024; 128 for the demo data).")
+    @Option(name: .flag("--data-folder"), parsing: .unconditional, help: "Stored resolution F of the JPEG folders (512, 768, 1024; 128 for the demo data).")
     var dataFolder: Int
-    @Option(name: .flag("--image-size"), help: "Network input size (images are augmented at F, then resized to this).")
+    @Option(name: .flag("--image-size"), parsing: .unconditional, help: "Network input size (images are augmented at F, then resized to this).")
     var imageSize: Int
     @Option(name: .flag("--enet-type"),
             help: "Backbone: efficientnet_b0..b7, tf_efficientnet_b0_ns..b7_ns, resnest101, seresnext101.")
     var enetType: String
-    @Option(name: .flag("--batch-size"), help: "Images per batch.")
+    @Option(name: .flag("--batch-size"), parsing: .unconditional, help: "Images per batch.")
     var batchSize = defaults.batchSize
-    @Option(name: .flag("--num-workers"), help: "Threads decoding and augmenting images (0: on the training thread).")
+    @Option(name: .flag("--num-workers"), parsing: .unconditional, help: "Threads decoding and augmenting images (0: on the training thread).")
     var numWorkers = defaults.numWorkers
-    @Option(name: .flag("--out-dim"), help: "Classes: 9 (2019 diagnoses kept) or 4 (BKL, melanoma, nevus, unknown).")
+    @Option(name: .flag("--out-dim"), parsing: .unconditional, help: "Classes: 9 (2019 diagnoses kept) or 4 (BKL, melanoma, nevus, unknown).")
     var outDim = defaults.outDim
     @Flag(name: .flag("--use-meta"), help: "Add the metadata features (sex, age, site, image counts) through the meta MLP.")
     var useMeta = defaults.useMeta
@@ -45,7 +45,7 @@ struct RunFlags: ParsableArguments {
     var fold = defaults.folds.map(String.init).joined(separator: ",")
     @Option(name: .flag("--device"), help: "cpu, cuda or cuda:N.")
     var device = "cpu"
-    @Option(name: .flag("--seed"), help: "Seed for weights, shuffling, augmentation and dropout.")
+    @Option(name: .flag("--seed"), parsing: .unconditional, help: "Seed for weights, shuffling, augmentation and dropout.")
     var seed = defaults.seed
     @Option(name: .flag("--memory-format"),
             help: "Layout of weights and batches: auto (channels-last, faster for these CNNs), contiguous or channels-last.")
@@ -84,7 +84,7 @@ struct RunFlags: ParsableArguments {
 struct InferenceFlags: ParsableArguments {
     @Option(name: .flag("--eval"), help: "Checkpoint: best, best_20 or final.")
     var eval = EvalChoice.best.rawValue
-    @Option(name: .flag("--n-test"), help: "TTA variants (1-8).")
+    @Option(name: .flag("--n-test"), parsing: .unconditional, help: "TTA variants (1-8).")
     var nTest = RunFlags.defaults.nTest
 
     /// The run flags with this command's TTA count.

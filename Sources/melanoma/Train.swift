@@ -20,9 +20,9 @@ struct Train: ParsableCommand {
     )
 
     @OptionGroup var flags: RunFlags
-    @Option(name: .flag("--init-lr"), help: "Adam learning rate before warm-up; the peak is 10x.")
+    @Option(name: .flag("--init-lr"), parsing: .unconditional, help: "Adam learning rate before warm-up; the peak is 10x.")
     var initLr = RunFlags.defaults.initLR
-    @Option(name: .flag("--n-epochs"), help: "Epochs per fold.")
+    @Option(name: .flag("--n-epochs"), parsing: .unconditional, help: "Epochs per fold.")
     var nEpochs = RunFlags.defaults.nEpochs
     @Option(name: .flag("--pretrained"),
             help: "ImageNet weights for the backbone (.pth or .safetensors of timm/geffnet/resnest/pretrainedmodels).")
