@@ -29,6 +29,9 @@ struct Train: ParsableCommand {
     var pretrained: String?
     @Flag(name: .flag("--resume"), help: "Continue an interrupted run from its last completed epoch.")
     var resume = false
+    @Flag(name: .flag("--check-memory"),
+          help: "Measure what a CPU training step of these settings needs (model, batch, image size), print it and stop.")
+    var checkMemory = false
 
     func run() throws {
         try reportingErrors("train") {
@@ -36,6 +39,10 @@ struct Train: ParsableCommand {
             var o = try flags.options()
             o.initLR = initLr
             o.nEpochs = nEpochs
+            if checkMemory {
+                _ = try TrainRun.memoryOnly(o, console: say)
+                return
+            }
             if o.debug && nEpochs != RunOptions.debugEpochs {
                 say("note      --DEBUG trains \(plural(RunOptions.debugEpochs, "epoch")) per fold (as the original), not --n-epochs \(nEpochs)")
             }

@@ -27,15 +27,7 @@ public enum TrainRun {
                     + "from random weights (see the README's \"Pretrained weights\")")
             }
         }
-        if !o.device.isCUDA {
-            let memory = try MemoryEstimate.measure(o, nMetaFeatures: data.nMetaFeatures)
-            console("memory    \(memory)")
-            guard memory.fits else {
-                let smaller = memory.largestBatch.map { $0 >= 2 ? "a batch of at most \($0), " : "" } ?? ""
-                throw RunError(.batchSize, "a training step needs \(memory); try \(smaller)a smaller image size, "
-                    + "or a GPU (the CUDA device)")
-            }
-        }
+        if !o.device.isCUDA { try checkMemory(o, data: data, console: console) }
         var results: [FoldResult] = []
         for fold in o.folds {
             let train = o.debugSubset(data.train.filter { $0.fold != fold }, multiple: 5)
@@ -65,6 +57,28 @@ public enum TrainRun {
             results.append(try trainer.run())
         }
         return results
+    }
+}
+
+extension TrainRun {
+    /// Measures a CPU training step of this configuration and refuses one that cannot fit (see
+    /// `MemoryEstimate`). Returns the estimate.
+    @discardableResult
+    public static func checkMemory(_ o: RunOptions, data: Dataset, console: (String) -> Void) throws -> MemoryEstimate {
+        let memory = try MemoryEstimate.measure(o, nMetaFeatures: data.nMetaFeatures)
+        console("memory    \(memory)")
+        guard memory.fits else {
+            let smaller = memory.largestBatch.map { $0 >= 2 ? "a batch of at most \($0), " : "" } ?? ""
+            throw RunError(.batchSize, "a training step needs \(memory); try \(smaller)a smaller image size, "
+                + "or a GPU (the CUDA device)")
+        }
+        return memory
+    }
+
+    /// The estimate alone (train --check-memory): validates, reads the data, measures, trains nothing.
+    public static func memoryOnly(_ o: RunOptions, console: (String) -> Void) throws -> MemoryEstimate {
+        try o.validate()
+        return try checkMemory(o, data: try o.loadDataset(), console: console)
     }
 }
 
