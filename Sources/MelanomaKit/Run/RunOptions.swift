@@ -73,6 +73,20 @@ public struct RunOptions: Sendable {
          "amp-dtype": useAMP ? (ampDType == .float16 ? "fp16" : "bf16") : "none"]
     }
 
+    /// One fold's trainer settings.
+    public func trainerConfig(fold: Int, melIdx: Int, resume: Bool) -> TrainerConfig {
+        var c = TrainerConfig(kernelType: kernelType, fold: fold, nEpochs: epochsToRun, initLR: initLR, imageSize: imageSize,
+                              melIdx: melIdx, modelDir: URL(fileURLWithPath: modelDir), logDir: URL(fileURLWithPath: logDir))
+        c.device = device
+        c.useAMP = useAMP
+        c.ampDType = ampDType
+        c.channelsLast = channelsLast
+        c.seed = seed
+        c.resume = resume
+        c.settings = resumeSettings
+        return c
+    }
+
     /// Checks what the settings alone can tell, before any data is read.
     public func validate() throws {
         guard !kernelType.isEmpty else { throw RunError(.kernelType, "must not be empty") }

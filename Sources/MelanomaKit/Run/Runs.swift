@@ -9,24 +9,7 @@ public enum TrainRun {
                            console: @escaping (String) -> Void) throws -> [FoldResult] {
         try o.validate()
         let data = try o.loadDataset()
-        let external = data.train.filter(\.isExt).count
-        console("data      \(data.train.count) training rows (\(external) external), "
-            + "\(data.classes.count) classes, mel_idx \(data.melIdx)"
-            + (o.useMeta ? ", \(data.nMetaFeatures) metadata features" : ""))
-        if o.kernelType.contains("ext") && external == 0 {
-            console("warning   the kernel name says external data, but \(o.datasetConfig.externalCSV) is absent: "
-                + "training on the 2020 rows alone")
-        }
-        if let pretrained {
-            console("backbone  \(o.enetType) from ImageNet weights in \(URL(fileURLWithPath: pretrained).standardizedFileURL.path)")
-        } else {
-            console("backbone  \(o.enetType) from random weights (the original started every backbone from ImageNet "
-                + "weights: see the README's 'Pretrained weights')")
-            if o.epochsToRun >= 10 && (external > 0 || data.train.count > 5000) {
-                console("warning   this looks like a full run (\(o.epochsToRun) epochs, \(data.train.count) rows) but starts "
-                    + "from random weights (see the README's \"Pretrained weights\")")
-            }
-        }
+        describeStart(o, data: data, pretrained: pretrained, console: console)
         if !o.device.isCUDA { try checkMemory(o, data: data, console: console) }
         var results: [FoldResult] = []
         for fold in o.folds {
@@ -41,16 +24,7 @@ public enum TrainRun {
                 let report = try model.enet.loadPretrained(from: URL(fileURLWithPath: pretrained))
                 if fold == o.folds.first { console("pretrained \(report)") }
             }
-            var config = TrainerConfig(kernelType: o.kernelType, fold: fold, nEpochs: o.epochsToRun, initLR: o.initLR,
-                                       imageSize: o.imageSize, melIdx: data.melIdx,
-                                       modelDir: URL(fileURLWithPath: o.modelDir), logDir: URL(fileURLWithPath: o.logDir))
-            config.device = o.device
-            config.useAMP = o.useAMP
-            config.ampDType = o.ampDType
-            config.channelsLast = o.channelsLast
-            config.seed = o.seed
-            config.resume = resume
-            config.settings = o.resumeSettings
+            let config = o.trainerConfig(fold: fold, melIdx: data.melIdx, resume: resume)
             console("fold \(fold)    \(train.count) train / \(valid.count) valid rows, \(o.epochsToRun) epochs")
             let trainer = Trainer(config: config, model: model, train: try o.loader(train, training: true),
                                   valid: try o.loader(valid, training: false), console: console)
@@ -61,6 +35,29 @@ public enum TrainRun {
 }
 
 extension TrainRun {
+    /// What the run starts from: the data, where the backbone's weights come from, and the settings that
+    /// silently differ from what a reader of the command would expect.
+    static func describeStart(_ o: RunOptions, data: Dataset, pretrained: String?, console: (String) -> Void) {
+        let external = data.train.filter(\.isExt).count
+        console("data      \(data.train.count) training rows (\(external) external), "
+            + "\(data.classes.count) classes, mel_idx \(data.melIdx)"
+            + (o.useMeta ? ", \(data.nMetaFeatures) metadata features" : ""))
+        if o.kernelType.contains("ext") && external == 0 {
+            console("warning   the kernel name says external data, but \(o.datasetConfig.externalCSV) is absent: "
+                + "training on the 2020 rows alone")
+        }
+        if let pretrained {
+            console("backbone  \(o.enetType) from ImageNet weights in \(URL(fileURLWithPath: pretrained).standardizedFileURL.path)")
+            return
+        }
+        console("backbone  \(o.enetType) from random weights (the original started every backbone from ImageNet "
+            + "weights: see the README's \"Pretrained weights\")")
+        if o.epochsToRun >= 10 && (external > 0 || data.train.count > 5000) {
+            console("warning   this looks like a full run (\(o.epochsToRun) epochs, \(data.train.count) rows) but starts "
+                + "from random weights")
+        }
+    }
+
     /// Measures a CPU training step of this configuration and refuses one that cannot fit (see
     /// `MemoryEstimate`). Returns the estimate.
     @discardableResult
