@@ -50,6 +50,9 @@ struct RunFlags: ParsableArguments {
     @Option(name: .flag("--memory-format"),
             help: "Layout of weights and batches: auto (channels-last, faster for these CNNs), contiguous or channels-last.")
     var memoryFormat = defaults.memoryFormat.rawValue
+    @Flag(name: .flag("--full-decode"),
+          help: "Decode and augment JPEGs at their stored size, as the original (default: reduced in the DCT to the model's size first, faster).")
+    var fullDecode = defaults.fullDecode
 
     func options() throws -> RunOptions {
         var o = RunOptions(kernelType: kernelType, dataFolder: dataFolder, imageSize: imageSize, enetType: enetType)
@@ -74,6 +77,7 @@ struct RunFlags: ParsableArguments {
             throw ValidationError("--memory-format is auto, contiguous or channels-last, got '\(memoryFormat)'")
         }
         o.memoryFormat = format
+        o.fullDecode = fullDecode
         o.folds = try parseInts(fold, flag: "--fold")
         return o
     }

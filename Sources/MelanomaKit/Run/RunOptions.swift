@@ -31,6 +31,9 @@ public struct RunOptions: Sendable {
     public var device: Device = .cpu
     public var seed: UInt64 = 0
     public var memoryFormat = MemoryFormat.auto
+    /// Decode JPEGs at their stored size and augment there, as the original did, instead of reducing them in
+    /// the DCT first to the smallest power-of-two size at or above the model's input (faster, the default).
+    public var fullDecode = false
     /// The mixed-precision type with `useAMP`: bf16 (float32's range, no loss scaling), or fp16 with
     /// dynamic loss scaling as the original ran on P100/V100/T4 GPUs, which lack bf16.
     public var ampDType: DType = .bfloat16
@@ -69,7 +72,7 @@ public struct RunOptions: Sendable {
         ["enet-type": enetType, "image-size": "\(imageSize)", "data-folder": "\(dataFolder)", "out-dim": "\(outDim)",
          "use-meta": "\(useMeta)", "n-meta-dim": "\(nMetaDim)", "batch-size": "\(batchSize)", "init-lr": "\(initLR)",
          "DEBUG": "\(debug)", "use-amp": "\(useAMP)", "n-epochs": "\(epochsToRun)", "seed": "\(seed)",
-         "memory-format": channelsLast ? "channels-last" : "contiguous",
+         "memory-format": channelsLast ? "channels-last" : "contiguous", "full-decode": "\(fullDecode)",
          "amp-dtype": useAMP ? (ampDType == .float16 ? "fp16" : "bf16") : "none"]
     }
 
@@ -125,9 +128,10 @@ public struct RunOptions: Sendable {
 
     /// The loader of `samples`: augmented and shuffled when training, resized and normalised otherwise.
     public func loader(_ samples: [Sample], training: Bool) throws -> BatchLoader {
-        try BatchLoader(samples: samples,
-                        transform: training ? .train(imageSize: imageSize) : .validation(imageSize: imageSize),
-                        config: LoaderConfig(batchSize: batchSize, numWorkers: numWorkers, training: training))
+        var transform: AugmentConfig = training ? .train(imageSize: imageSize) : .validation(imageSize: imageSize)
+        transform.dctScaling = !fullDecode
+        return try BatchLoader(samples: samples, transform: transform,
+                               config: LoaderConfig(batchSize: batchSize, numWorkers: numWorkers, training: training))
     }
 
     /// `--DEBUG`: the original's small subset (batch_size * n rows, sampled with the run's seed).
