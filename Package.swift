@@ -54,7 +54,7 @@ let package = Package(
         ),
         .target(name: "Basics"),
         .target(name: "Torch", dependencies: ["CTorch", "Basics"]),
-        .target(name: "NN", dependencies: ["Torch"]),
+        .target(name: "NN", dependencies: ["Torch", "Basics"]),
         .target(name: "Imaging", dependencies: ["CImage", "Basics"]),
         .target(name: "Models", dependencies: ["NN"]),
         .target(
@@ -90,6 +90,8 @@ let package = Package(
             "Serve", "MelanomaKit", "Imaging", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
+        // Runs the built `melanoma` binary (swift build --build-tests builds it too).
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -167,6 +167,9 @@ def main():
     p.add_argument("--n-meta-dim", default="512,128")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--use-amp", action="store_true", help="autocast (--amp-dtype) as the Swift side's --use-amp")
+    p.add_argument("--amp-dtype", default="bf16", choices=["bf16", "fp16"])
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -179,6 +182,11 @@ def main():
     valid_loader = DataLoader(MelanomaDataset(valid_df, meta, va), batch_size=a.batch_size,
                               sampler=SequentialSampler(valid_df), num_workers=a.num_workers)
     model = EffnetMelanoma(a.enet_type, a.out_dim, n_meta, [int(x) for x in a.n_meta_dim.split(",")])
+    dev = torch.device(a.device)
+    model = model.to(dev)
+    amp_dtype = torch.float16 if a.amp_dtype == "fp16" else torch.bfloat16
+    scaler = torch.amp.GradScaler(dev.type, enabled=a.use_amp and a.amp_dtype == "fp16")
+    to_dev = lambda x: tuple(t.to(dev, non_blocking=True) for t in x) if n_meta else (x.to(dev, non_blocking=True),)
     opt = torch.optim.Adam(model.parameters(), lr=a.init_lr)
     crit = nn.CrossEntropyLoss()
     start, seen, best = time.time(), 0, 0.0
@@ -190,17 +198,20 @@ def main():
         losses = []
         for x, y in train_loader:
             opt.zero_grad()
-            out = model(*x) if n_meta else model(x)
-            loss = crit(out, y)
-            loss.backward()
-            opt.step()
+            y = y.to(dev)
+            with torch.autocast(dev.type, dtype=amp_dtype, enabled=a.use_amp):
+                loss = crit(model(*to_dev(x)).float(), y)
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
             losses.append(loss.item())
             seen += len(y)
         model.eval()
         probs, targets, is_ext, vlosses = [], [], [], []
         with torch.no_grad():
             for x, y in valid_loader:
-                out = model(*x) if n_meta else model(x)
+                with torch.autocast(dev.type, dtype=amp_dtype, enabled=a.use_amp):
+                    out = model(*to_dev(x)).float().cpu()
                 vlosses.append(crit(out, y).item())
                 probs.append(out.softmax(1))
                 targets.append(y)

@@ -21,7 +21,7 @@ open class Backbone: Module, @unchecked Sendable {
 
     /// Pooled features [N, featureDim].
     open func features(_ x: Tensor) throws -> Tensor {
-        throw TorchError("\(type(of: self)) does not define features(_:)")
+        throw ModelError("\(type(of: self)) does not define features(_:)")
     }
 
     public override func forward(_ x: Tensor) throws -> Tensor { try features(x) }

@@ -10,16 +10,16 @@ public enum Checkpoint {
     @discardableResult
     public static func convert(from input: URL, to output: URL, stripModulePrefix: Bool = false) throws -> Int {
         guard input.standardizedFileURL != output.standardizedFileURL else {
-            throw TorchError("convert: input and output are the same file (\(input.path))")
+            throw ModelError("convert: input and output are the same file (\(input.path))")
         }
         var tensors = try loadTensors(input)
-        if tensors.isEmpty { throw TorchError("\(input.path): holds no tensors") }
+        if tensors.isEmpty { throw ModelError("\(input.path): holds no tensors") }
         if stripModulePrefix {
             tensors = tensors.map { ($0.name.hasPrefix("module.") ? String($0.name.dropFirst(7)) : $0.name, $0.tensor) }
         }
         var seen = Set<String>()
         for (k, _) in tensors where !seen.insert(k).inserted {
-            throw TorchError("\(input.path): key \(k) occurs twice" + (stripModulePrefix ? " after stripping 'module.'" : ""))
+            throw ModelError("\(input.path): key \(k) occurs twice" + (stripModulePrefix ? " after stripping 'module.'" : ""))
         }
         try saveTensors(tensors, to: output)
         return tensors.count

@@ -42,13 +42,13 @@ public final class MelanomaNet: Module, @unchecked Sendable {
     }
 
     public init(backbone: Backbone, spec: ModelSpec) throws {
-        guard spec.outDim > 0 else { throw TorchError("out-dim must be positive, got \(spec.outDim)") }
+        guard spec.outDim > 0 else { throw ModelError("the output count must be positive, got \(spec.outDim)") }
         self.spec = spec
         enet = backbone
         var inChannels = backbone.featureDim
         if spec.nMetaFeatures > 0 {
             guard spec.nMetaDim.count == 2, spec.nMetaDim.allSatisfy({ $0 > 0 }) else {
-                throw TorchError("n-meta-dim must be two positive widths like 512,128, got \(spec.nMetaDim)")
+                throw ModelError("the metadata branch needs two positive widths like 512,128, got \(spec.nMetaDim)")
             }
             let (d0, d1) = (spec.nMetaDim[0], spec.nMetaDim[1])
             meta = Sequential([
@@ -72,7 +72,7 @@ public final class MelanomaNet: Module, @unchecked Sendable {
     public func callAsFunction(_ x: Tensor, meta xMeta: Tensor?) throws -> Tensor {
         var h = try enet.features(x)
         if let meta {
-            guard let xMeta else { throw TorchError("this model uses \(spec.nMetaFeatures) metadata features; none given") }
+            guard let xMeta else { throw ModelError("this model uses \(spec.nMetaFeatures) metadata features; none given") }
             h = try Tensor.cat([h, meta(xMeta)], dim: 1)
         }
         // In eval the five samples are identical, so one pass gives the same logits.

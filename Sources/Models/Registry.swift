@@ -25,7 +25,7 @@ public enum ModelRegistry {
 
     public static func family(_ name: String) throws -> Family {
         guard let e = entries.first(where: { $0.name == name }) else {
-            throw TorchError("unknown enet-type '\(name)'; known: \(names.joined(separator: ", "))")
+            throw ModelError("unknown backbone '\(name)'; known: \(names.joined(separator: ", "))")
         }
         return e.family
     }

@@ -48,12 +48,12 @@ public final class Adam: @unchecked Sendable {
         var seen = Set<String>()
         try withNoGrad {
             for (k, t) in tensors {
-                guard let dst = own[k] else { throw TorchError("optimizer state: unexpected key \(k)") }
+                guard let dst = own[k] else { throw NNError("optimizer state: unexpected key \(k)") }
                 try dst.copy_(t)
                 seen.insert(k)
             }
         }
         let missing = own.keys.filter { !seen.contains($0) }.sorted()
-        if !missing.isEmpty { throw TorchError("optimizer state: missing keys \(missing.joined(separator: ", "))") }
+        if !missing.isEmpty { throw NNError("optimizer state: missing keys \(missing.joined(separator: ", "))") }
     }
 }

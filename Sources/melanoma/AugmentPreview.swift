@@ -17,14 +17,14 @@ struct AugmentPreview: ParsableCommand {
     var images: [String] = []
     @Option(name: .flag("--data-dir"), help: "Data root holding jpeg-melanoma-<F>x<F>/train.")
     var dataDir: String?
-    @Option(name: .flag("--data-folder"), help: "Stored resolution F of the data folder.")
+    @Option(name: .flag("--data-folder"), parsing: .unconditional, help: "Stored resolution F of the data folder.")
     var dataFolder: Int = 512
-    @Option(name: .flag("--n"), help: "Number of samples.") var count: Int = 16
-    @Option(name: .flag("--image-size"), help: "Model input size S.")
+    @Option(name: .flag("--n"), parsing: .unconditional, help: "Number of samples.") var count: Int = 16
+    @Option(name: .flag("--image-size"), parsing: .unconditional, help: "Model input size S.")
     var imageSize: Int = 384
-    @Option(name: .flag("--seed"), help: "Augmentation seed.")
+    @Option(name: .flag("--seed"), parsing: .unconditional, help: "Augmentation seed.")
     var seed: UInt64 = 0
-    @Option(name: .flag("--epoch"), help: "Epoch whose augmentation to show.")
+    @Option(name: .flag("--epoch"), parsing: .unconditional, help: "Epoch whose augmentation to show.")
     var epoch: Int = 0
     @Flag(name: .flag("--full-decode"), help: "Decode at the stored size (the original) instead of DCT-reduced.")
     var fullDecode = false

@@ -12,13 +12,13 @@ struct BenchAugment: ParsableCommand {
         abstract: "Images/s of decode + train transform at 256/384/512 from 512 and 768 JPEGs, vs the python reference."
     )
 
-    @Option(name: .flag("--count"), help: "Images per stored size.")
+    @Option(name: .flag("--count"), parsing: .unconditional, help: "Images per stored size.")
     var count = 64
-    @Option(name: .flag("--num-workers"), help: "Loader workers on both sides.")
+    @Option(name: .flag("--num-workers"), parsing: .unconditional, help: "Loader workers on both sides.")
     var numWorkers = 2
-    @Option(name: .flag("--batch-size"), help: "Batch size on both sides.")
+    @Option(name: .flag("--batch-size"), parsing: .unconditional, help: "Batch size on both sides.")
     var batchSize = 16
-    @Option(name: .flag("--epochs"), help: "Measured epochs (after one warm-up epoch).")
+    @Option(name: .flag("--epochs"), parsing: .unconditional, help: "Measured epochs (after one warm-up epoch).")
     var epochs = 2
     @Option(name: .flag("--stored"), parsing: .upToNextOption, help: "Stored sizes.")
     var stored: [Int] = [512, 768]

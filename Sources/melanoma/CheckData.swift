@@ -16,22 +16,22 @@ struct CheckData: ParsableCommand {
 
     @Option(name: .flag("--data-dir"), help: "Folder holding jpeg-melanoma-FxF (and jpeg-isic2019-FxF).")
     var dataDir: String
-    @Option(name: .flag("--data-folder"), help: "Stored resolution F of jpeg-melanoma-FxF.")
+    @Option(name: .flag("--data-folder"), parsing: .unconditional, help: "Stored resolution F of jpeg-melanoma-FxF.")
     var dataFolder: Int
     @Option(name: .flag("--kernel-type"), help: "Kernel type as in training; 'newfold' / 'oldfold' in it pick the fold map.")
     var kernelType = ""
-    @Option(name: .flag("--out-dim"), help: "9 or 4 output classes (changes the external diagnosis mapping).")
+    @Option(name: .flag("--out-dim"), parsing: .unconditional, help: "9 or 4 output classes (changes the external diagnosis mapping).")
     var outDim = 9
     @Flag(name: .flag("--use-meta"), help: "Validate and compute the metadata features.")
     var useMeta = false
     @Option(name: .flag("--export"), help: "Write prepared_train.csv and prepared_test.csv to this folder.")
     var export: String?
-    @Option(name: .flag("--fold-seed"), help: "Seed of the folds made for a train.csv without tfrecord.")
+    @Option(name: .flag("--fold-seed"), parsing: .unconditional, help: "Seed of the folds made for a train.csv without tfrecord.")
     var foldSeed: UInt64 = 0
     @Flag(name: .flag("--quick"),
           help: "Read only each image's header (format and size) instead of decoding every pixel.")
     var quick = false
-    @Option(name: .flag("--max-problems"), help: "Problems listed per severity before the rest are counted.")
+    @Option(name: .flag("--max-problems"), parsing: .unconditional, help: "Problems listed per severity before the rest are counted.")
     var maxProblems = 40
 
     func run() throws {

@@ -6,38 +6,42 @@ import MelanomaKit
 /// The main job: synthesize a small dataset, train, evaluate out of fold, predict and score the test set.
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The whole pipeline on built-in synthetic data, on the CPU, in about ten minutes.",
+        abstract: "The whole pipeline on built-in synthetic data, on the CPU, in under five minutes on 2 cores.",
         discussion: """
-        Writes a synthetic ISIC-style dataset, trains a small EfficientNet with metadata on two folds, \
-        evaluates out of fold with 8-way TTA, predicts the test set with both fold models and scores the \
-        prediction against the synthetic test labels. Everything goes under --out.
+        Writes a synthetic ISIC-style dataset, trains a small EfficientNet with metadata on two folds from \
+        random weights, evaluates out of fold with 8-way TTA, predicts the test set with both fold models and \
+        scores the prediction against the synthetic test labels (test AUC about 0.9). Everything goes under --out. \
+        The defaults are chosen so every fold learns within the time: 1,500 images with 30 % melanomas (more \
+        positives than the real data's 2 % to learn from), 64 px inputs, 12 epochs at a peak LR of 2e-3.
         """
     )
 
     @Option(name: .flag("--out"), help: "Folder for the data, weights, logs, OOF and submission.")
     var out = "./demo-out"
-    @Option(name: .flag("--train"), help: "Synthetic training images.")
-    var train = 1000
-    @Option(name: .flag("--test"), help: "Synthetic test images.")
+    @Option(name: .flag("--train"), parsing: .unconditional, help: "Synthetic training images.")
+    var train = 1500
+    @Option(name: .flag("--test"), parsing: .unconditional, help: "Synthetic test images.")
     var test = 300
-    @Option(name: .flag("--size"), help: "Stored JPEG size.")
+    @Option(name: .flag("--malignant-rate"), parsing: .unconditional, help: "Share of melanomas in the synthetic train and test images.")
+    var malignantRate = 0.3
+    @Option(name: .flag("--size"), parsing: .unconditional, help: "Stored JPEG size.")
     var size = 128
-    @Option(name: .flag("--image-size"), help: "Network input size.")
+    @Option(name: .flag("--image-size"), parsing: .unconditional, help: "Network input size.")
     var imageSize = 64
     @Option(name: .flag("--enet-type"), help: "Backbone.")
     var enetType = "efficientnet_b0"
-    @Option(name: .flag("--n-epochs"), help: "Epochs per fold.")
-    var nEpochs = 5
+    @Option(name: .flag("--n-epochs"), parsing: .unconditional, help: "Epochs per fold.")
+    var nEpochs = 12
     @Option(name: .flag("--init-lr"),
             help: "Learning rate before warm-up (peak is 10x); higher than the original's 3e-5 because the demo starts from random weights.")
-    var initLr = 1e-4
+    var initLr = 2e-4
     @Option(name: .flag("--fold"), help: "Folds to train.")
     var fold = "0,1"
-    @Option(name: .flag("--batch-size"), help: "Images per batch.")
+    @Option(name: .flag("--batch-size"), parsing: .unconditional, help: "Images per batch.")
     var batchSize = 32
-    @Option(name: .flag("--num-workers"), help: "Loader threads.")
+    @Option(name: .flag("--num-workers"), parsing: .unconditional, help: "Loader threads.")
     var numWorkers = RunFlags.defaults.numWorkers
-    @Option(name: .flag("--seed"), help: "Seed for the data and the run.")
+    @Option(name: .flag("--seed"), parsing: .unconditional, help: "Seed for the data and the run.")
     var seed = RunFlags.defaults.seed
 
     func run() throws {
@@ -46,7 +50,8 @@ struct Demo: ParsableCommand {
             let started = Date()
             let dataDir = out + "/data"
             say("== 1/5 synthesize \(train) train + \(test) test images (\(size) px) into \(dataDir)")
-            let s = try Synth.generate(SynthConfig(outDir: dataDir, size: size, train: train, test: test, seed: seed))
+            let s = try Synth.generate(SynthConfig(outDir: dataDir, size: size, train: train, test: test, seed: seed,
+                                                   malignantRate: malignantRate))
             say("          \(s.trainMalignant) melanomas in train, \(s.testMalignant) in test, \(String(format: "%.1f", s.seconds)) s")
 
             var o = RunOptions(kernelType: "demo_\(enetType)_meta_\(imageSize)", dataFolder: size, imageSize: imageSize,

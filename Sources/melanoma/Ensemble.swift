@@ -26,9 +26,12 @@ struct Ensemble: ParsableCommand {
     @Option(name: .flag("--out"), help: "Where to write the ensemble.")
     var out: String = "final_sub1.csv"
 
+    @OptionGroup var weighting: EnsembleWeighting  // --oof-dir, --optimize, --weights-out, --weights-file
+
     func run() throws { try reportingErrors("ensemble") { try body() } }
 
     func body() throws {
+        if weighting.optimize { return try weighting.runOptimize() }
         let output = URL(fileURLWithPath: out)
         let inputs: [URL]
         if !files.isEmpty {
@@ -39,7 +42,8 @@ struct Ensemble: ParsableCommand {
             inputs = try RankEnsemble.submissionFiles(in: dir, excluding: output)
             if inputs.isEmpty { throw ValidationError("no *csv files in \(dir.path)") }
         }
-        let w = try weights.map { try RankEnsemble.parseWeights($0, count: inputs.count) }
+        if weights != nil && weighting.weightsFile != nil { throw ValidationError("give --weights or --weights-file, not both") }
+        let w = try weights.map { try RankEnsemble.parseWeights($0, count: inputs.count) } ?? weighting.fileWeights(for: inputs)
         let result = try RankEnsemble.run(files: inputs, weights: w, output: output)
         let shown = w.map { ws in ws.map { $0 / ws.reduce(0, +) } }
             ?? [Double](repeating: 1.0 / Double(inputs.count), count: inputs.count)

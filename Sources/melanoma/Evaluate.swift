@@ -13,18 +13,15 @@ struct Evaluate: ParsableCommand {
     )
 
     @OptionGroup var flags: RunFlags
-    @OptionGroup var evalFlag: EvalFlag
+    @OptionGroup var inference: InferenceFlags
     @Option(name: .flag("--oof-dir"), help: "Where the OOF CSV goes.")
     var oofDir = "./oofs"
-    @Option(name: .flag("--n-test"), help: "TTA variants (1-8).")
-    var nTest = RunFlags.defaults.nTest
 
     func run() throws {
         try reportingErrors("evaluate") {
             MallocRegime.keepAllBuffers()
-            var o = try flags.options()
-            o.nTest = nTest
-            let out = try EvaluateRun.run(o, eval: try evalFlag.choice(), oofDir: oofDir, console: say)
+            let o = try inference.options(flags)
+            let out = try EvaluateRun.run(o, eval: try inference.choice(), oofDir: oofDir, console: say)
             FileHandle.standardOutput.write(Data(out.block.utf8))
             say("oof       \(out.oofFile.standardizedFileURL.path)")
         }

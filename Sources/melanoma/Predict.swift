@@ -13,18 +13,15 @@ struct Predict: ParsableCommand {
     )
 
     @OptionGroup var flags: RunFlags
-    @OptionGroup var evalFlag: EvalFlag
+    @OptionGroup var inference: InferenceFlags
     @Option(name: .flag("--sub-dir"), help: "Where the submission goes.")
     var subDir = "./subs"
-    @Option(name: .flag("--n-test"), help: "TTA variants (1-8).")
-    var nTest = RunFlags.defaults.nTest
 
     func run() throws {
         try reportingErrors("predict") {
             MallocRegime.keepAllBuffers()
-            var o = try flags.options()
-            o.nTest = nTest
-            let url = try PredictRun.run(o, eval: try evalFlag.choice(), subDir: subDir, console: say)
+            let o = try inference.options(flags)
+            let url = try PredictRun.run(o, eval: try inference.choice(), subDir: subDir, console: say)
             say("wrote     \(url.standardizedFileURL.path)")
         }
     }

@@ -15,19 +15,19 @@ struct SynthCommand: ParsableCommand {
 
     @Option(name: .flag("--out"), help: "Output folder (the --data-dir of training).")
     var out: String
-    @Option(name: .flag("--size"), help: "Image size F (square JPEGs, folder jpeg-melanoma-FxF).")
+    @Option(name: .flag("--size"), parsing: .unconditional, help: "Image size F (square JPEGs, folder jpeg-melanoma-FxF).")
     var size = 128
-    @Option(name: .flag("--train"), help: "2020-style training images.")
+    @Option(name: .flag("--train"), parsing: .unconditional, help: "2020-style training images.")
     var train = 600
-    @Option(name: .flag("--test"), help: "Test images (labels go to test_labels.csv).")
+    @Option(name: .flag("--test"), parsing: .unconditional, help: "Test images (labels go to test_labels.csv).")
     var test = 200
-    @Option(name: .flag("--external"), help: "ISIC 2019-style external images (0: no external folder).")
+    @Option(name: .flag("--external"), parsing: .unconditional, help: "ISIC 2019-style external images (0: no external folder).")
     var external = 0
-    @Option(name: .flag("--seed"), help: "Random seed.")
+    @Option(name: .flag("--seed"), parsing: .unconditional, help: "Random seed.")
     var seed: UInt64 = 0
-    @Option(name: .flag("--malignant-rate"), help: "Share of melanomas in train and test.")
+    @Option(name: .flag("--malignant-rate"), parsing: .unconditional, help: "Share of melanomas in train and test.")
     var malignantRate = 0.15
-    @Option(name: .flag("--quality"), help: "JPEG quality.")
+    @Option(name: .flag("--quality"), parsing: .unconditional, help: "JPEG quality.")
     var quality = 90
 
     func run() throws { try reportingErrors("synth") { try body() } }

@@ -20,15 +20,18 @@ struct Train: ParsableCommand {
     )
 
     @OptionGroup var flags: RunFlags
-    @Option(name: .flag("--init-lr"), help: "Adam learning rate before warm-up; the peak is 10x.")
+    @Option(name: .flag("--init-lr"), parsing: .unconditional, help: "Adam learning rate before warm-up; the peak is 10x.")
     var initLr = RunFlags.defaults.initLR
-    @Option(name: .flag("--n-epochs"), help: "Epochs per fold.")
+    @Option(name: .flag("--n-epochs"), parsing: .unconditional, help: "Epochs per fold.")
     var nEpochs = RunFlags.defaults.nEpochs
     @Option(name: .flag("--pretrained"),
             help: "ImageNet weights for the backbone (.pth or .safetensors of timm/geffnet/resnest/pretrainedmodels).")
     var pretrained: String?
     @Flag(name: .flag("--resume"), help: "Continue an interrupted run from its last completed epoch.")
     var resume = false
+    @Flag(name: .flag("--check-memory"),
+          help: "Measure what a CPU training step of these settings needs (model, batch, image size), print it and stop.")
+    var checkMemory = false
 
     func run() throws {
         try reportingErrors("train") {
@@ -36,9 +39,15 @@ struct Train: ParsableCommand {
             var o = try flags.options()
             o.initLR = initLr
             o.nEpochs = nEpochs
+            if checkMemory {
+                _ = try TrainRun.memoryOnly(o, console: say)
+                return
+            }
             if o.debug && nEpochs != RunOptions.debugEpochs {
                 say("note      --DEBUG trains \(plural(RunOptions.debugEpochs, "epoch")) per fold (as the original), not --n-epochs \(nEpochs)")
             }
+            let options = o
+            Interruption.explain { Interruption.trainingSummary(options) }
             let results = try TrainRun.run(o, pretrained: pretrained, resume: resume, console: say)
             let dir = URL(fileURLWithPath: o.modelDir)
             for (f, r) in zip(o.folds, results) {

@@ -60,4 +60,21 @@ struct PipelineTrainLogTests {
 
         #expect(ProgressBar.clock(3725) == "1:02:05" && ProgressBar.clock(65) == "01:05" && ProgressBar.clock(.nan) == "?")
     }
+
+    @Test func progressPipedToAFileIsAPlainLineEveryInterval() {
+        var lines: [String] = []
+        var t = 0.0
+        let bar = ProgressBar(total: 100, label: "Fold 0, Epoch 1", style: .lines, interval: 30, clock: { t },
+                              write: { lines.append($0) })
+        for _ in 0 ..< 100 { t += 1; bar.step(loss: 0.5, batchImages: 32) }  // 100 s of work
+        bar.finish()
+        #expect(lines.count == 4, "at 30, 60, 90 s and at the end: \(lines)")
+        #expect(lines.allSatisfy { $0.hasSuffix("\n") && !$0.contains("\r") && !$0.contains("\u{1B}") })
+        #expect(lines[0].contains("30/100 [00:30<01:10, 32.0 img/s]"), "\(lines[0])")
+        // Work shorter than the interval prints nothing.
+        var quiet: [String] = []
+        let short = ProgressBar(total: 3, label: "x", style: .lines, interval: 30, clock: { t }, write: { quiet.append($0) })
+        for _ in 0 ..< 3 { t += 1; short.step(loss: 1, batchImages: 1) }
+        #expect(quiet.isEmpty)
+    }
 }

@@ -106,6 +106,10 @@ struct PipelineTrainerTests {
             #expect(l.hasSuffix(".") && l.contains(", auc_20: "))
         }
 
+        // The JSON-lines history next to it holds the same epochs (the report reads it).
+        let history = try TrainHistory.read(dir.appendingPathComponent("logs/log_tiny.jsonl"))
+        #expect(history == result.epochs)
+
         let w = dir.appendingPathComponent("weights")
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: w.path))
         #expect(files == ["tiny_best_fold1.pth", "tiny_best_20_fold1.pth", "tiny_final_fold1.pth", "tiny_resume_fold1.json"])
@@ -161,6 +165,46 @@ struct PipelineTrainerTests {
                 #expect(try p.tensor.toArray(Double.self) == q.tensor.toArray(Double.self), "\(name): \(p.name) differs after resume")
             }
         }
+    }
+
+    @Test func channelsLastComputesTheSameStep() throws {
+        // Training itself is chaotic (Adam turns a 1e-9 gradient difference into a different step), so the
+        // layouts are compared on one step: same logits, same loss, same gradients.
+        let src = try makeSource(rows: 16, classes: 3, seed: 8, batchSize: 16)
+        let batch = try #require(try src.pass(seed: nil)())
+        var results: [(logits: [Double], grads: [[Double]])] = []
+        for channelsLast in [false, true] {
+            LibTorch.manualSeed(11)
+            let model = try TinyNet(classes: 3, nMeta: 2)
+            model.train()
+            if channelsLast { try model.toChannelsLast() }
+            LibTorch.manualSeed(12)  // the same dropout masks
+            let logits = try model.forward(images: try batch.images.contiguous(channelsLast: channelsLast), meta: batch.meta)
+            try logits.crossEntropy(target: try #require(batch.targets)).backward()
+            results.append((try logits.toArray(Double.self),
+                            try model.trainableParameters().map { try #require($0.grad).contiguous().toArray(Double.self) }))
+        }
+        let dl = zip(results[0].logits, results[1].logits).map { abs($0 - $1) }.max() ?? 1
+        #expect(dl < 1e-5, "logits differ by \(dl)")
+        for (g0, g1) in zip(results[0].grads, results[1].grads) {
+            let dg = zip(g0, g1).map { abs($0 - $1) }.max() ?? 1
+            #expect(dg < 1e-5, "a gradient differs by \(dg)")
+        }
+    }
+
+    @Test func fp16AutocastScalesTheLossAndSavesTheScale() throws {
+        let dir = try Reference.temporaryDirectory("pipeline-fp16")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var c = config(dir, epochs: 2)
+        c.useAMP = true
+        c.ampDType = .float16
+        c.stopAfterEpoch = 1
+        let src = try makeSource(rows: 64, classes: 3, seed: 5, batchSize: 32)
+        let r = try Trainer(config: c, model: try TinyNet(classes: 3, nMeta: 2), train: src, valid: src, progress: false).run()
+        #expect(r.epochsRun == 1 && r.epochs[0].trainLoss.isFinite)
+        // The resume point carries the loss scale, so a resumed run scales as the uninterrupted one would.
+        let state = try TrainState.load(from: dir.appendingPathComponent("weights/tiny_resume_fold1.json"))
+        #expect(state.ampScale == 65536 && state.ampGrowthTracker == 2, "\(String(describing: state.ampScale))")
     }
 
     @Test func bf16AutocastRuns() throws {

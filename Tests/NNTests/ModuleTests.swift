@@ -66,6 +66,28 @@ final class TinyNet: Module, @unchecked Sendable {
         }
     }
 
+    @Test func mismatchMessageIsShortNamesTheCauseAndKeepsEveryKeyInAFile() throws {
+        let net = try TinyNet()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nn-mismatch-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("wrapped.safetensors")
+        // A checkpoint saved as {"state_dict": model.state_dict()} and flattened: every key prefixed.
+        try saveTensors(net.stateDict().map { ("state_dict." + $0.name, $0.tensor) }, to: url)
+        do {
+            try TinyNet().load(contentsOf: url)
+            Issue.record("a prefixed state dict loaded")
+        } catch {
+            let text = "\(error)"
+            #expect(text.contains("9 missing") && text.contains("9 unexpected") && text.contains("... (6 more)"), "\(text)")
+            #expect(text.contains("every key in the file starts with 'state_dict.'"), "\(text)")
+            #expect(text.count < 700, "the message should stay short: \(text.count) characters")
+            let list = FileManager.default.temporaryDirectory.appendingPathComponent("wrapped-key-mismatch.txt")
+            #expect(text.contains(list.path))
+            let full = try String(contentsOf: list, encoding: .utf8)
+            #expect(full.split(separator: "\n").count == 18 && full.contains("unexpected  state_dict.myfc.bias"))
+        }
+    }
+
     @Test func loadingStripsDataParallelPrefixAndCopiesInPlace() throws {
         let a = try TinyNet(), b = try TinyNet()
         let weightBefore = b.myfc.weight

@@ -12,6 +12,7 @@ import sys
 import torch
 import torch.nn as nn
 from safetensors.torch import load_file, save_file
+from original_tta import get_trans
 
 d = sys.argv[1]
 torch.set_num_threads(1)
@@ -31,19 +32,6 @@ class TinyNet(nn.Module):
         h = nn.functional.silu(self.bn(self.conv(x))).mean((2, 3))
         h = torch.cat([h, nn.functional.silu(self.meta(meta))], 1)
         return self.myfc(self.drop(h))
-
-
-def get_trans(img, I):
-    if I >= 4:
-        img = img.transpose(2, 3)
-    if I % 4 == 0:
-        return img
-    elif I % 4 == 1:
-        return img.flip(2)
-    elif I % 4 == 2:
-        return img.flip(3)
-    elif I % 4 == 3:
-        return img.flip(2).flip(3)
 
 
 inputs = load_file(os.path.join(d, "inputs.safetensors"))

@@ -22,6 +22,7 @@ public enum Reference {
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Runs `Tests/Reference/<script>` with `args`; returns its stdout. Throws with stderr on failure.

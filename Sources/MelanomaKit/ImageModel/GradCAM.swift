@@ -10,10 +10,10 @@ import Torch
 public enum GradCAM {
     /// Maps `[N, size, size]` float32 for images `[N, 3, S, S]` (and meta `[N, M]` for metadata models).
     public static func maps(models: [MelanomaNet], images: Tensor, meta: Tensor?, melIdx: Int, nTest: Int,
-                            size: Int, device: Device = .cpu) throws -> Tensor {
+                            size: Int, device: Device = .cpu, channelsLast: Bool = false) throws -> Tensor {
         guard !models.isEmpty else { throw RunError("Grad-CAM needs at least one model") }
         guard (1 ... TTA.variants).contains(nTest) else { throw RunError(.nTest, "must be 1...8, got \(nTest)") }
-        let x = try images.to(device: device).detach().setRequiresGrad(true)
+        let x = try images.to(device: device).contiguous(channelsLast: channelsLast).detach().setRequiresGrad(true)
         let m = try meta?.to(device: device)
         var sum: Tensor? = nil
         for model in models {

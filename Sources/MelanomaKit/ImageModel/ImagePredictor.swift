@@ -7,6 +7,8 @@ import Torch
 public final class LoadedModel: @unchecked Sendable {
     public let description: ModelDescription
     public let folds: [MelanomaNet]
+    /// Weights and inputs in channels-last layout (predict's default memory format).
+    public let channelsLast: Bool
 
     public init(description d: ModelDescription, modelDir: String, eval: EvalChoice, device: Device = .cpu,
                 folds: [Int]? = nil) throws {
@@ -17,6 +19,7 @@ public final class LoadedModel: @unchecked Sendable {
         o.nMetaDim = d.nMetaDim
         o.modelDir = modelDir
         o.device = device
+        channelsLast = o.channelsLast
         self.folds = try (folds ?? d.folds).map { try loadFoldModel(o, nMeta: d.metaFeatures.count, eval: eval, fold: $0) }
     }
 
@@ -145,7 +148,8 @@ public final class ImagePredictor: @unchecked Sendable {
         guard !images.isEmpty else { return [] }
         var perModel: [[Double]] = []
         for (k, m) in models.enumerated() {
-            let out = try Inference.run(models: m.folds, source: try source(images, model: k), nTest: nTest, device: device)
+            let out = try Inference.run(models: m.folds, source: try source(images, model: k), nTest: nTest, device: device,
+                                        channelsLast: m.channelsLast)
             perModel.append(out.melanoma(m.description.melIdx))
         }
         return images.enumerated().map { i, img in
@@ -167,7 +171,7 @@ public final class ImagePredictor: @unchecked Sendable {
         for (k, m) in models.enumerated() {
             let src = try source(images, model: k)
             let cam = try GradCAM.maps(models: m.folds, images: src.images, meta: src.meta, melIdx: m.description.melIdx,
-                                       nTest: nTest, size: size, device: device)
+                                       nTest: nTest, size: size, device: device, channelsLast: m.channelsLast)
             sum = try sum.map { try $0 + cam } ?? cam
         }
         let all = try (sum! / Double(models.count)).toArray(Float.self)

@@ -2,13 +2,6 @@ import Foundation
 import NN
 import Torch
 
-/// A model the pipeline can train and evaluate: a module tree (parameters, buffers, state_dict keys,
-/// train/eval) with the original's two-input forward. Models without metadata ignore `meta`.
-public protocol TrainableModel: Module {
-    /// Logits `[N, outDim]` for images `[N, 3, H, W]` and, when the model uses them, meta features `[N, nMeta]`.
-    func forward(images: Tensor, meta: Tensor?) throws -> Tensor
-}
-
 /// What a TTA pass over a data set gives: per-row probabilities (the mean softmax over TTA variants and
 /// models), and for rows with classes the targets, the external flags and the loss of the mean logits.
 public struct InferenceOutput: Sendable {
@@ -48,7 +41,8 @@ public enum Inference {
     /// float32, then divided by `nTest` and by the number of models, as the original. In eval mode, without
     /// gradients. `progress` receives the number of batches done.
     public static func run(models: [any TrainableModel], source: any BatchSource, nTest: Int = 1,
-                           device: Device = .cpu, useAMP: Bool = false,
+                           device: Device = .cpu, useAMP: Bool = false, ampDType: DType = .bfloat16,
+                           channelsLast: Bool = false,
                            progress: ((Int) -> Void)? = nil) throws -> InferenceOutput {
         guard !models.isEmpty else { throw RunError("inference needs at least one model") }
         guard (1 ... TTA.variants).contains(nTest) else { throw RunError(.nTest, "must be 1...8, got \(nTest)") }
@@ -58,12 +52,12 @@ public enum Inference {
         var losses: [Double] = [], batches = 0
         try withNoGrad {
             while let batch = try next() {
-                let x = try batch.images.to(device: device)
+                let x = try batch.images.to(device: device).contiguous(channelsLast: channelsLast)
                 let meta = try batch.meta?.to(device: device)
                 var logitSum: Tensor? = nil, probSum: Tensor? = nil
                 for model in models {
                     for i in 0 ..< nTest {
-                        let l = try withAutocast(device: device, enabled: useAMP) {
+                        let l = try withAutocast(device: device, dtype: ampDType, enabled: useAMP) {
                             try model.forward(images: try TTA.variant(x, i), meta: meta)
                         }.to(dtype: .float32)
                         let p = try l.softmax(dim: 1)

@@ -33,7 +33,11 @@ public enum OOFFile {
     }
 
     public static func read(_ url: URL) throws -> [OOFPrediction] {
-        let csv = try CSVTable.read(path: url.path)
+        try rows(of: try CSVTable.read(path: url.path))
+    }
+
+    /// The five base columns of an already parsed file (`readTable` reads the class columns too).
+    static func rows(of csv: CSVTable) throws -> [OOFPrediction] {
         let c = try columns.map { try csv.requireColumn($0) }
         return try csv.rows.indices.map { r in
             let ext = try csv.int(row: r, column: c[2]), target = try csv.int(row: r, column: c[3])

@@ -24,17 +24,19 @@ public final class ProgressBar: @unchecked Sendable {
     /// - Parameters:
     ///   - total: steps (batches, files) expected.
     ///   - enabled: true draws a bar, false draws nothing, nil picks a bar on a terminal and lines otherwise.
+    ///   - style: when given, this style whatever `enabled` says.
     ///   - interval: seconds between lines when not on a terminal.
     ///   - write: where frames go (stderr by default).
-    public init(total: Int, label: String, enabled: Bool? = nil, interval: Double = 30,
+    public init(total: Int, label: String, enabled: Bool? = nil, style: Style? = nil, interval: Double = 30,
                 clock: @escaping () -> Double = ProgressBar.now,
                 write: @escaping (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
         self.total = total
         self.label = label
-        switch enabled {
-        case true?: style = .bar
-        case false?: style = .off
-        case nil: style = isatty(STDERR_FILENO) != 0 ? .bar : .lines
+        switch (style, enabled) {
+        case (let s?, _): self.style = s
+        case (nil, true?): self.style = .bar
+        case (nil, false?): self.style = .off
+        case (nil, nil): self.style = isatty(STDERR_FILENO) != 0 ? .bar : .lines
         }
         self.interval = interval
         self.clock = clock

@@ -23,6 +23,9 @@ public struct TrainState: Codable, Sendable, Equatable {
     public var finished: Bool
     /// Settings that must not change across a resume (image size, batch size, model...), as text.
     public var settings: [String: String]
+    /// fp16 loss scaling at the end of `epochDone` (absent without it, and in files written before it).
+    public var ampScale: Float?
+    public var ampGrowthTracker: Int?
 
     public init(kernelType: String, fold: Int, nEpochs: Int, seed: UInt64, initLR: Double,
                 settings: [String: String] = [:]) {

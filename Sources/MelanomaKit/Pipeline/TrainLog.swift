@@ -11,6 +11,9 @@ public struct TrainLog: Sendable {
 
     public static func fileName(kernelType: String) -> String { "log_\(kernelType).txt" }
 
+    /// Any append-only text file (the JSON-lines history next to the log uses this too).
+    public init(url: URL) { self.url = url }
+
     /// Appends `text` plus a newline, creating the folder and file if needed (Python's open(..., 'a')).
     public func append(_ text: String) throws {
         let fm = FileManager.default

@@ -13,8 +13,11 @@ public struct TrainerConfig: Sendable {
     public var modelDir: URL
     public var logDir: URL
     public var device: Device = .cpu
-    /// bf16 autocast (the original's apex O1 fp16).
+    /// Mixed precision (the original's apex O1): autocast to `ampDType`; fp16 adds dynamic loss scaling.
     public var useAMP = false
+    public var ampDType: DType = .bfloat16
+    /// Weights and batches in channels-last layout (faster convolutions; checkpoints stay ordinary).
+    public var channelsLast = false
     public var seed: UInt64 = 0
     public var resume = false
     public var checkpointExtension = "pth"
@@ -39,19 +42,29 @@ public struct TrainerConfig: Sendable {
     public var clipNorm: Double? { [576, 896].contains(imageSize) ? 0.5 : nil }
 }
 
-/// One epoch's numbers, for summaries and benchmarks.
-public struct EpochRecord: Sendable {
+/// One epoch's numbers: the epoch line's values and the speed. The machine-readable history
+/// (`TrainHistory`, one JSON line per record) and the reports read these back.
+public struct EpochRecord: Sendable, Equatable {
+    public var fold: Int
     public var epoch: Int
     public var lr: Double
     public var trainLoss: Double
     public var validLoss: Double
     public var acc: Double
+    /// NaN when the fold's validation set held one class only.
     public var auc: Double
     public var auc20: Double
     public var trainImages: Int
     public var trainSeconds: Double
     public var validSeconds: Double
     public var trainImagesPerSecond: Double { trainSeconds > 0 ? Double(trainImages) / trainSeconds : 0 }
+
+    public init(fold: Int, epoch: Int, lr: Double, trainLoss: Double, validLoss: Double, acc: Double, auc: Double,
+                auc20: Double, trainImages: Int, trainSeconds: Double, validSeconds: Double) {
+        (self.fold, self.epoch, self.lr, self.trainLoss, self.validLoss) = (fold, epoch, lr, trainLoss, validLoss)
+        (self.acc, self.auc, self.auc20) = (acc, auc, auc20)
+        (self.trainImages, self.trainSeconds, self.validSeconds) = (trainImages, trainSeconds, validSeconds)
+    }
 }
 
 /// What one fold's training ended with.
@@ -83,6 +96,9 @@ public final class Trainer {
     let names: CheckpointNames
     let store: ResumeStore
     let log: TrainLog
+    let history: TrainHistory
+    /// Loss scaling, for fp16 mixed precision only.
+    let scaler: GradScaler?
 
     /// - Parameters:
     ///   - console: receives each epoch line (the CLI prints it).
@@ -98,6 +114,8 @@ public final class Trainer {
         names = CheckpointNames(kernelType: config.kernelType, fileExtension: config.checkpointExtension)
         store = ResumeStore(modelDir: config.modelDir, names: names, fold: config.fold)
         log = TrainLog(logDir: config.logDir, kernelType: config.kernelType)
+        history = TrainHistory(logDir: config.logDir, kernelType: config.kernelType)
+        scaler = config.useAMP && config.ampDType == .float16 ? GradScaler() : nil
     }
 
     /// The fold, epoch by epoch: train, validate, then log and save what the epoch earned.
@@ -105,6 +123,7 @@ public final class Trainer {
         let c = config
         guard c.nEpochs >= 1 else { throw RunError(.nEpochs, "must be at least 1, got \(c.nEpochs)") }
         try model.to(device: c.device)
+        if c.channelsLast { try model.toChannelsLast() }
         let optimizer = try Adam(model.trainableParameters(), lr: c.initLR)
         var state = try startingState(optimizer: optimizer)
         var result = FoldResult(aucMax: state.aucMax, auc20Max: state.auc20Max, alreadyFinished: state.finished)
@@ -128,15 +147,27 @@ public final class Trainer {
         let c = config
         let fresh = TrainState(kernelType: c.kernelType, fold: c.fold, nEpochs: c.nEpochs, seed: c.seed,
                                initLR: c.initLR, settings: c.settings)
-        guard c.resume, let saved = try store.load() else { return fresh }
+        guard c.resume else { return fresh }
+        guard let saved = try store.load() else {
+            console("resume    fold \(c.fold): no saved state in \(c.modelDir.path), starting fresh")
+            return fresh
+        }
         try saved.state.checkCompatible(with: c.settings, stateFile: store.stateURL.path)
         guard saved.state.nEpochs == c.nEpochs, saved.state.seed == c.seed else {
             throw RunError(.resume, "\(store.stateURL.path) was written for \(saved.state.nEpochs) epochs and "
                 + "seed \(saved.state.seed), not \(c.nEpochs) and \(c.seed)")
         }
-        if !saved.state.finished && saved.state.epochDone > 0 {
+        if saved.state.finished {
+            console("resume    fold \(c.fold): already finished, nothing to train")
+        } else if saved.state.epochDone > 0 {
             try model.load(stateDict: saved.model, strict: true)
             try optimizer.load(stateDict: saved.optimizer)
+            if let scaler, let scale = saved.state.ampScale {
+                scaler.restore(scale: scale, growthTracker: saved.state.ampGrowthTracker ?? 0)
+            }
+            console("resume    fold \(c.fold): continuing after epoch \(saved.state.epochDone) of \(c.nEpochs)")
+        } else {
+            console("resume    fold \(c.fold): no epoch was finished, starting fresh")
         }
         return saved.state
     }
@@ -152,20 +183,22 @@ public final class Trainer {
         let (trainLoss, images) = try trainPass(optimizer: optimizer, seed: seed, label: "Fold \(c.fold), Epoch \(epoch)")
         if c.device.isCUDA { try LibTorch.synchronize(c.device) }
         let t1 = ProgressBar.now()
-        let val = try Inference.run(models: [model], source: validSource, nTest: 1, device: c.device, useAMP: c.useAMP)
+        let val = try Inference.run(models: [model], source: validSource, nTest: 1, device: c.device, useAMP: c.useAMP,
+                                    ampDType: c.ampDType, channelsLast: c.channelsLast)
         let s = try val.scores(melIdx: c.melIdx)
-        return EpochRecord(epoch: epoch, lr: lr, trainLoss: trainLoss, validLoss: val.loss ?? .nan, acc: s.acc,
+        return EpochRecord(fold: c.fold, epoch: epoch, lr: lr, trainLoss: trainLoss, validLoss: val.loss ?? .nan, acc: s.acc,
                            auc: s.auc, auc20: s.auc20, trainImages: images, trainSeconds: t1 - t0,
                            validSeconds: ProgressBar.now() - t1)
     }
 
-    /// Logs the epoch line, saves best / best_20 when the AUC improved, then the resume point. Returns the line.
+    /// Logs the epoch line (and its JSON history entry), saves best / best_20 when the AUC improved, then the resume point. Returns the line.
     func finishEpoch(_ r: EpochRecord, state: inout TrainState, optimizer: Adam) throws -> String {
         let c = config
         let line = TrainLog.epochLine(fold: c.fold, epoch: r.epoch, lr: r.lr, trainLoss: r.trainLoss,
                                       validLoss: r.validLoss, acc: r.acc, auc: r.auc, auc20: r.auc20)
         console(line)
         try log.append(line)
+        try history.append(r)
         if r.auc > state.aucMax {
             try saveModel(names.best(fold: c.fold))
             state.aucMax = r.auc
@@ -175,6 +208,8 @@ public final class Trainer {
             state.auc20Max = r.auc20
         }
         state.epochDone = r.epoch
+        state.ampScale = scaler?.scale
+        state.ampGrowthTracker = scaler?.growthTracker
         state.nextLR = LRSchedule.lr(epoch: r.epoch + 1, initLR: c.initLR, nEpochs: c.nEpochs)
         let cpuModel = try model.stateDict().map { ($0.name, try $0.tensor.detach().to(device: .cpu)) }
         let cpuOptim = try optimizer.stateDict().map { ($0.name, try $0.tensor.to(device: .cpu)) }
@@ -195,16 +230,24 @@ public final class Trainer {
         let params = model.trainableParameters()
         while let batch = try next() {
             guard let targets = batch.targets else { throw RunError("\(label): training rows need classes") }
-            let x = try batch.images.to(device: c.device)
+            let x = try batch.images.to(device: c.device).contiguous(channelsLast: c.channelsLast)
             let meta = try batch.meta?.to(device: c.device)
             let y = try targets.to(device: c.device)
             optimizer.zeroGrad()
-            let loss = try withAutocast(device: c.device, enabled: c.useAMP) {
+            let loss = try withAutocast(device: c.device, dtype: c.ampDType, enabled: c.useAMP) {
                 try model.forward(images: x, meta: meta).to(dtype: .float32).crossEntropy(target: y)
             }
-            try loss.backward()
-            if let clip = c.clipNorm { try clipGradNorm(params, maxNorm: clip) }
-            try optimizer.step()
+            if let scaler {
+                // GradScaler's order: scaled backward, unscale, clip, step unless a gradient overflowed.
+                try scaler.scaled(loss).backward()
+                let finite = try scaler.unscale(params)
+                if finite, let clip = c.clipNorm { try clipGradNorm(params, maxNorm: clip) }
+                try scaler.step(finite: finite) { try optimizer.step() }
+            } else {
+                try loss.backward()
+                if let clip = c.clipNorm { try clipGradNorm(params, maxNorm: clip) }
+                try optimizer.step()
+            }
             let value = try loss.item()
             guard value.isFinite else {
                 throw RunError(.initLR, "\(label): the training loss became \(value) at batch \(losses.count + 1); "
@@ -220,7 +263,7 @@ public final class Trainer {
 
     /// Weights saved from the CPU so the files load anywhere.
     func saveModel(_ name: String) throws {
-        let sd = try model.stateDict().map { ($0.name, try $0.tensor.detach().to(device: .cpu)) }
+        let sd = try model.stateDict().map { ($0.name, try $0.tensor.detach().to(device: .cpu).contiguous()) }
         try saveTensors(sd, to: config.modelDir.appendingPathComponent(name))
     }
 }

@@ -4,8 +4,10 @@ import Imaging
 import Models
 import Torch
 
-extension MelanomaNet: TrainableModel {
-    public func forward(images: Tensor, meta: Tensor?) throws -> Tensor { try self(images, meta: meta) }
+/// The layout of weights and image batches. `auto` picks channels-last, faster for every CNN family here.
+public enum MemoryFormat: String, CaseIterable, Sendable {
+    case auto, contiguous
+    case channelsLast = "channels-last"
 }
 
 /// The settings shared by train, evaluate and predict (train.py's flags), parsed once by the CLI. The defaults
@@ -28,6 +30,13 @@ public struct RunOptions: Sendable {
     public var folds = [0, 1, 2, 3, 4]
     public var device: Device = .cpu
     public var seed: UInt64 = 0
+    public var memoryFormat = MemoryFormat.auto
+    /// Decode JPEGs at their stored size and augment there, as the original did, instead of reducing them in
+    /// the DCT first to the smallest power-of-two size at or above the model's input (faster, the default).
+    public var fullDecode = false
+    /// The mixed-precision type with `useAMP`: bf16 (float32's range, no loss scaling), or fp16 with
+    /// dynamic loss scaling as the original ran on P100/V100/T4 GPUs, which lack bf16.
+    public var ampDType: DType = .bfloat16
     // train only
     public var nEpochs = 15
     public var initLR = 3e-5
@@ -45,6 +54,9 @@ public struct RunOptions: Sendable {
     public static let debugEpochs = 5
     public var epochsToRun: Int { debug ? RunOptions.debugEpochs : nEpochs }
 
+    /// Channels-last unless asked for contiguous (every backbone here is a CNN, where it is faster).
+    public var channelsLast: Bool { memoryFormat != .contiguous }
+
     public var datasetConfig: DatasetConfig {
         DatasetConfig(dataDir: dataDir, dataFolder: dataFolder, kernelType: kernelType, outDim: outDim, useMeta: useMeta)
     }
@@ -59,7 +71,23 @@ public struct RunOptions: Sendable {
     public var resumeSettings: [String: String] {
         ["enet-type": enetType, "image-size": "\(imageSize)", "data-folder": "\(dataFolder)", "out-dim": "\(outDim)",
          "use-meta": "\(useMeta)", "n-meta-dim": "\(nMetaDim)", "batch-size": "\(batchSize)", "init-lr": "\(initLR)",
-         "DEBUG": "\(debug)", "use-amp": "\(useAMP)", "n-epochs": "\(epochsToRun)", "seed": "\(seed)"]
+         "DEBUG": "\(debug)", "use-amp": "\(useAMP)", "n-epochs": "\(epochsToRun)", "seed": "\(seed)",
+         "memory-format": channelsLast ? "channels-last" : "contiguous", "full-decode": "\(fullDecode)",
+         "amp-dtype": useAMP ? (ampDType == .float16 ? "fp16" : "bf16") : "none"]
+    }
+
+    /// One fold's trainer settings.
+    public func trainerConfig(fold: Int, melIdx: Int, resume: Bool) -> TrainerConfig {
+        var c = TrainerConfig(kernelType: kernelType, fold: fold, nEpochs: epochsToRun, initLR: initLR, imageSize: imageSize,
+                              melIdx: melIdx, modelDir: URL(fileURLWithPath: modelDir), logDir: URL(fileURLWithPath: logDir))
+        c.device = device
+        c.useAMP = useAMP
+        c.ampDType = ampDType
+        c.channelsLast = channelsLast
+        c.seed = seed
+        c.resume = resume
+        c.settings = resumeSettings
+        return c
     }
 
     /// Checks what the settings alone can tell, before any data is read.
@@ -82,7 +110,7 @@ public struct RunOptions: Sendable {
         guard nMetaDim.count == 2, nMetaDim.allSatisfy({ $0 >= 1 }) else {
             throw RunError(.nMetaDim, "takes two positive sizes like 512,128, got \(nMetaDim)")
         }
-        _ = try ModelRegistry.family(enetType)
+        do { _ = try ModelRegistry.family(enetType) } catch { throw RunError(.enetType, "\(error)") }
         if device.isCUDA {
             if let why = LibTorch.loadCUDA() { throw RunError(.device, "\(device): \(why)") }
             guard LibTorch.cudaIsAvailable else { throw RunError(.device, "\(device): no usable CUDA GPU") }
@@ -100,9 +128,10 @@ public struct RunOptions: Sendable {
 
     /// The loader of `samples`: augmented and shuffled when training, resized and normalised otherwise.
     public func loader(_ samples: [Sample], training: Bool) throws -> BatchLoader {
-        try BatchLoader(samples: samples,
-                        transform: training ? .train(imageSize: imageSize) : .validation(imageSize: imageSize),
-                        config: LoaderConfig(batchSize: batchSize, numWorkers: numWorkers, training: training))
+        var transform: AugmentConfig = training ? .train(imageSize: imageSize) : .validation(imageSize: imageSize)
+        transform.dctScaling = !fullDecode
+        return try BatchLoader(samples: samples, transform: transform,
+                               config: LoaderConfig(batchSize: batchSize, numWorkers: numWorkers, training: training))
     }
 
     /// `--DEBUG`: the original's small subset (batch_size * n rows, sampled with the run's seed).
