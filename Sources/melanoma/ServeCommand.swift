@@ -29,7 +29,7 @@ struct ServeCommand: ParsableCommand {
     var maxUploadMB = Double(ServeConfig().maxUploadBytes >> 20)
     @Option(name: .flag("--max-pixels"), help: "Largest decoded image, in pixels.")
     var maxPixels = ServeConfig().maxPixels
-    @Option(name: .flag("--timeout"), help: "Request timeout in seconds.")
+    @Option(name: .flag("--timeout"), help: "Seconds a request may wait for the inference worker (then 503).")
     var timeout = 60.0
     @Option(name: .flag("--token"), help: "Require this bearer token on /v1/.")
     var token: String?
