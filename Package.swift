@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
         .testTarget(name: "MelanomaKitTests", dependencies: ["MelanomaKit", "Basics", "TestSupport"]),
         .testTarget(name: "ServeTests", dependencies: [
-            "Serve", "MelanomaKit", "Imaging", "TestSupport",
+            "Serve", "MelanomaKit", "Imaging", "Torch", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         // Runs the built `melanoma` binary (swift build --build-tests builds it too).

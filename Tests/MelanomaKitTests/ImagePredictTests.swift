@@ -31,6 +31,8 @@ struct ImageModelFixture {
         try FileManager.default.createDirectory(atPath: o.modelDir, withIntermediateDirectories: true)
         for fold in o.folds {
             let model = try o.makeModel(nMetaFeatures: dataset.nMetaFeatures, seed: UInt64(10 + fold))
+            // An untrained head scores every image alike; larger head weights make images and metadata matter.
+            try withNoGrad { try model.myfc.weight.normal_(mean: 0, std: 3) }
             try model.save(to: URL(fileURLWithPath: o.modelDir).appendingPathComponent(o.names.best(fold: fold)))
         }
         var d = ModelDescription(options: o, dataset: dataset)
@@ -65,6 +67,8 @@ struct ImageModelFixture {
         for (p, s) in zip(prepared, f.dataset.test) { #expect(p.meta[0] == s.meta) }
         let results = try predictor.predict(prepared)
         #expect(results.count == f.dataset.test.count)
+        let probs = results.map(\.probability)
+        #expect(probs.max()! - probs.min()! > 1e-3, "the fixture should score images differently: \(probs)")
         for r in results {
             let want = try #require(expected[r.image])
             #expect(abs(r.probability - want) <= 1e-5, "\(r.image): \(r.probability) vs predict's \(want)")
@@ -75,6 +79,37 @@ struct ImageModelFixture {
         // One image at a time gives the same (no batch effects beyond float noise).
         let single = try predictor.predict([prepared[2]])
         #expect(abs(single[0].probability - results[2].probability) <= 1e-5)
+    }
+
+    /// Several --kernel-type models (here of different input sizes): each model's value is what it gives alone,
+    /// the probability their mean, the percentile the mean of theirs; Grad-CAM averages maps of both.
+    @Test func ensembleOfModels() throws {
+        let f = try ImageModelFixture(tag: "predict-image-ens")
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        let o = f.options
+        var d2 = try ModelDescription.read(ModelDescription.url(modelDir: o.modelDir, kernelType: o.kernelType))
+        d2.kernelType = "tiny_b0_48"
+        d2.imageSize = 48
+        d2.oofScores = .init(eval: "best", scores: [0.0, 1.0])
+        try ModelDescription.record(d2, modelDir: o.modelDir)
+        for fold in o.folds {
+            try FileManager.default.copyItem(atPath: o.modelDir + "/" + o.names.best(fold: fold),
+                                             toPath: o.modelDir + "/" + d2.names.best(fold: fold))
+        }
+        let a = try LoadedModel(modelDir: o.modelDir, kernelType: o.kernelType, eval: .best)
+        let b = try LoadedModel(modelDir: o.modelDir, kernelType: d2.kernelType, eval: .best)
+        let both = try ImagePredictor(models: [a, b], nTest: 2)
+        let input = ImageInput(name: "x", data: try Data(contentsOf: URL(fileURLWithPath: f.dataset.test[0].filepath)),
+                               info: PatientInfo(age: 50, sex: "female", site: "torso", nImages: 2))
+        let r = try both.predict([try both.prepare(input)])[0]
+        let ra = try ImagePredictor(models: [a], nTest: 2).predict([try ImagePredictor(models: [a], nTest: 2).prepare(input)])[0]
+        let rb = try ImagePredictor(models: [b], nTest: 2).predict([try ImagePredictor(models: [b], nTest: 2).prepare(input)])[0]
+        #expect(r.models.map(\.kernelType) == [o.kernelType, d2.kernelType])
+        #expect(abs(r.models[0].probability - ra.probability) <= 1e-6 && abs(r.models[1].probability - rb.probability) <= 1e-6)
+        #expect(abs(r.probability - (ra.probability + rb.probability) / 2) <= 1e-12)
+        #expect(abs(r.percentile! - (ra.percentile! + rb.percentile!) / 2) <= 1e-9)
+        let cams = try both.gradCAM([try both.prepare(input)], size: 40)
+        #expect(cams.count == 1 && cams[0].count == 40 * 40 && cams[0].allSatisfy { $0.isFinite && $0 >= 0 })
     }
 
     @Test func missingMetadataIsFilledAndReported() throws {

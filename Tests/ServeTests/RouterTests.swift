@@ -7,6 +7,7 @@ import NIOCore
 import Serve
 import Testing
 import TestSupport
+import Torch
 
 /// One synthetic dataset, one untrained EfficientNet-B0 fold with metadata and its description, and what
 /// `predict` writes for its test set (2 TTA variants): built once for the suite.
@@ -36,6 +37,8 @@ final class ServeFixture: @unchecked Sendable {
         dataset = try o.loadDataset()
         try FileManager.default.createDirectory(atPath: o.modelDir, withIntermediateDirectories: true)
         let model = try o.makeModel(nMetaFeatures: dataset.nMetaFeatures, seed: 21)
+        // An untrained head scores every image alike; larger head weights make images and metadata matter.
+        try withNoGrad { try model.myfc.weight.normal_(mean: 0, std: 3) }
         try model.save(to: URL(fileURLWithPath: o.modelDir).appendingPathComponent(o.names.best(fold: 0)))
         var d = ModelDescription(options: o, dataset: dataset)
         d.oofScores = .init(eval: "best", scores: (0 ..< 50).map { Double($0) / 49 })
@@ -44,6 +47,9 @@ final class ServeFixture: @unchecked Sendable {
         var p: [String: Double] = [:]
         for r in try CSVTable.read(path: sub.path).rows { p[r[0]] = Double(r[1])! }
         predicted = p
+        guard p.values.max()! - p.values.min()! > 1e-3 else {
+            throw Reference.Failure(description: "the fixture should score images differently: \(p)")
+        }
         predictor = try ImagePredictor(models: [try LoadedModel(modelDir: o.modelDir, kernelType: o.kernelType, eval: .best)],
                                        nTest: 2)
     }
