@@ -7,6 +7,11 @@
 #include <torch/csrc/jit/serialization/pickle.h>
 #include <torch/csrc/jit/serialization/pickler.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
 #include <string>
 
 using namespace ctorch;
@@ -209,9 +214,24 @@ int ct_save_pickle(const char *path, const char *const *names, const ct_tensor *
     pickler.protocol();
     pickler.pushIValue(c10::IValue(dict));
     pickler.stop();
-    caffe2::serialize::PyTorchStreamWriter writer{std::string(path)};
-    torch::jit::writeArchiveAndTensors("data", pickled.data(), pickled.size(), pickler.tensorData(), writer);
-    writer.writeEndOfFile();
+    // The writer is given a function that never reports failure: libtorch's file writer throws from its
+    // destructor when a write failed (a full disk), which is std::terminate. Failures are recorded here
+    // and reported after the writer is gone.
+    // Declared before the writer, so on an exception the writer's destructor still has an open file.
+    std::unique_ptr<std::FILE, int (*)(std::FILE *)> file(std::fopen(path, "wb"), &std::fclose);
+    if (!file) throw std::runtime_error(std::string("cannot create ") + path + ": " + std::strerror(errno));
+    int write_errno = 0;
+    {
+      caffe2::serialize::PyTorchStreamWriter writer([&](const void *buf, size_t len) -> size_t {
+        if (write_errno == 0 && len > 0 && std::fwrite(buf, 1, len, file.get()) != len) write_errno = errno ? errno : EIO;
+        return len;
+      });
+      torch::jit::writeArchiveAndTensors("data", pickled.data(), pickled.size(), pickler.tensorData(), writer);
+      writer.writeEndOfFile();
+    }
+    if (write_errno == 0 && std::fflush(file.get()) != 0) write_errno = errno ? errno : EIO;
+    if (std::fclose(file.release()) != 0 && write_errno == 0) write_errno = errno ? errno : EIO;
+    if (write_errno != 0) throw std::runtime_error(std::string("cannot write ") + path + ": " + std::strerror(write_errno));
     return 0;
   })
 }

@@ -128,12 +128,19 @@ public final class Trainer {
         let c = config
         let fresh = TrainState(kernelType: c.kernelType, fold: c.fold, nEpochs: c.nEpochs, seed: c.seed,
                                initLR: c.initLR, settings: c.settings)
-        guard c.resume, let saved = try store.load() else { return fresh }
+        guard c.resume, let saved = try store.load() else {
+            // A fresh run owns the fold's files: an earlier run's best checkpoint must not outlive it (a fold
+            // whose AUC never improves would leave it for predict to load) nor its resume point be continued.
+            try store.clear(outputs: EvalChoice.allCases.map { names.checkpoint($0, fold: c.fold) })
+            return fresh
+        }
         try saved.state.checkCompatible(with: c.settings, stateFile: store.stateURL.path)
         guard saved.state.nEpochs == c.nEpochs, saved.state.seed == c.seed else {
             throw RunError(.resume, "\(store.stateURL.path) was written for \(saved.state.nEpochs) epochs and "
                 + "seed \(saved.state.seed), not \(c.nEpochs) and \(c.seed)")
         }
+        // A kill between the log line and the resume point leaves a line the resumed epoch writes again.
+        if !saved.state.finished { try log.dropEpochs(fold: c.fold, after: saved.state.epochDone) }
         if !saved.state.finished && saved.state.epochDone > 0 {
             try model.load(stateDict: saved.model, strict: true)
             try optimizer.load(stateDict: saved.optimizer)
@@ -176,8 +183,12 @@ public final class Trainer {
         }
         state.epochDone = r.epoch
         state.nextLR = LRSchedule.lr(epoch: r.epoch + 1, initLR: c.initLR, nEpochs: c.nEpochs)
-        let cpuModel = try model.stateDict().map { ($0.name, try $0.tensor.detach().to(device: .cpu)) }
+        let cpuModel = try finiteStateDict()
         let cpuOptim = try optimizer.stateDict().map { ($0.name, try $0.tensor.to(device: .cpu)) }
+        if let bad = try firstNonFinite(cpuOptim) {
+            throw RunError(.initLR, "fold \(c.fold), epoch \(r.epoch): the optimizer state '\(bad)' holds NaN or "
+                + "infinity; nothing of this epoch was saved")
+        }
         try store.save(state: state, model: cpuModel, optimizer: cpuOptim)
         return line
     }
@@ -220,7 +231,17 @@ public final class Trainer {
 
     /// Weights saved from the CPU so the files load anywhere.
     func saveModel(_ name: String) throws {
+        try saveTensors(try finiteStateDict(), to: config.modelDir.appendingPathComponent(name))
+    }
+
+    /// The model's state on the CPU, refused when a tensor holds NaN or infinity (a checkpoint is a result:
+    /// predict would turn it into NaN scores). A BatchNorm running statistic is the usual first one.
+    func finiteStateDict() throws -> NamedTensors {
         let sd = try model.stateDict().map { ($0.name, try $0.tensor.detach().to(device: .cpu)) }
-        try saveTensors(sd, to: config.modelDir.appendingPathComponent(name))
+        if let bad = try firstNonFinite(sd) {
+            throw RunError(.initLR, "fold \(config.fold): the model's '\(bad)' holds NaN or infinity; no checkpoint "
+                + "was written (a lower learning rate, or a batch size of at least 2, avoids it)")
+        }
+        return sd
     }
 }

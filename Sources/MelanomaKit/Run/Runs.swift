@@ -8,18 +8,25 @@ public enum TrainRun {
     public static func run(_ o: RunOptions, pretrained: String?, resume: Bool,
                            console: @escaping (String) -> Void) throws -> [FoldResult] {
         try o.validate()
+        if o.useMeta && o.batchSize < 2 {
+            throw RunError(.batchSize, "must be at least 2 with metadata: the metadata branch's BatchNorm has one "
+                + "value per feature in a batch of one, and its running statistics become NaN")
+        }
+        // Folders, the lock and stale temporaries before the data is read: failures here cost nothing.
+        try RunFolders.checkWritable(o.modelDir, setting: .modelDir)
+        try RunFolders.checkWritable(o.logDir, setting: .logDir)
+        let lock = try RunLock(modelDir: URL(fileURLWithPath: o.modelDir), kernelType: o.kernelType)
+        defer { lock.release() }
+        for dir in [o.modelDir, o.logDir] {
+            for name in RunFolders.removeStaleTemporaries(dir) { console("removed   \(name) (left by a killed run)") }
+        }
         let data = try o.loadDataset()
+        let splits = try o.folds.map { try trainingSplit(o, data: data, fold: $0) }
         console("data      \(data.train.count) training rows (\(data.train.filter(\.isExt).count) external), "
             + "\(data.classes.count) classes, mel_idx \(data.melIdx)"
             + (o.useMeta ? ", \(data.nMetaFeatures) metadata features" : ""))
         var results: [FoldResult] = []
-        for fold in o.folds {
-            let train = o.debugSubset(data.train.filter { $0.fold != fold }, multiple: 5)
-            let valid = o.debugSubset(data.train.filter { $0.fold == fold }, multiple: 5)
-            guard !train.isEmpty, !valid.isEmpty else {
-                throw RunError(.folds, "fold \(fold) has \(train.count) training and \(valid.count) validation rows; "
-                    + "both must be non-empty")
-            }
+        for (fold, (train, valid)) in zip(o.folds, splits) {
             let model = try o.makeModel(nMetaFeatures: data.nMetaFeatures, seed: o.seed)
             if let pretrained {
                 let report = try model.enet.loadPretrained(from: URL(fileURLWithPath: pretrained))
@@ -33,6 +40,7 @@ public enum TrainRun {
             config.seed = o.seed
             config.resume = resume
             config.settings = o.resumeSettings
+            config.settings["data"] = data.fingerprint
             console("fold \(fold)    \(train.count) train / \(valid.count) valid rows, \(o.epochsToRun) epochs")
             let trainer = Trainer(config: config, model: model, train: try o.loader(train, training: true),
                                   valid: try o.loader(valid, training: false), console: console)
@@ -42,11 +50,29 @@ public enum TrainRun {
     }
 }
 
+/// A fold's training and validation rows, refused before any fold trains when they cannot give a result:
+/// BatchNorm needs two training rows, and an AUC needs a melanoma among the validation rows (without one
+/// every epoch logs auc nan and no best checkpoint is written).
+func trainingSplit(_ o: RunOptions, data: Dataset, fold: Int) throws -> (train: [Sample], valid: [Sample]) {
+    let train = o.debugSubset(data.train.filter { $0.fold != fold }, multiple: 5)
+    let valid = o.debugSubset(data.train.filter { $0.fold == fold }, multiple: 5)
+    guard train.count >= 2, !valid.isEmpty else {
+        throw RunError(.folds, "fold \(fold) has \(train.count) training and \(valid.count) validation rows; "
+            + "training needs at least 2 and validation at least 1")
+    }
+    guard valid.contains(where: { $0.target == data.melIdx }) else {
+        throw RunError(.folds, "fold \(fold): none of its \(valid.count) validation rows is melanoma, so its AUC is "
+            + "undefined and no best checkpoint could be chosen; run `melanoma check-data`, or leave the fold out")
+    }
+    return (train, valid)
+}
+
 /// Loads one fold's checkpoint into a fresh model (the original's `module.` prefix is accepted).
 func loadFoldModel(_ o: RunOptions, nMeta: Int, eval: EvalChoice, fold: Int) throws -> MelanomaNet {
     let url = URL(fileURLWithPath: o.modelDir).appendingPathComponent(o.names.checkpoint(eval, fold: fold))
     guard FileManager.default.fileExists(atPath: url.path) else {
-        throw RunError(.folds, "no checkpoint \(url.path): train fold \(fold) first, or choose the folds you trained")
+        throw RunError(.folds, "no checkpoint \(url.path): train fold \(fold) first, or choose the folds you trained"
+            + (eval == .final ? "" : " (a fold whose validation AUC was never defined has no \(eval.rawValue) checkpoint)"))
     }
     let model = try o.makeModel(nMetaFeatures: nMeta, seed: o.seed)
     try model.load(contentsOf: url, strict: true)
@@ -66,6 +92,8 @@ public enum EvaluateRun {
     public static func run(_ o: RunOptions, eval: EvalChoice, oofDir: String,
                            console: @escaping (String) -> Void) throws -> Output {
         try o.validate()
+        try RunFolders.checkWritable(oofDir, setting: .oofDir)
+        try RunFolders.checkWritable(o.logDir, setting: .logDir)
         let data = try o.loadDataset()
         var rows: [OOFPrediction] = []
         for fold in o.folds {
@@ -94,6 +122,7 @@ public enum PredictRun {
     public static func run(_ o: RunOptions, eval: EvalChoice, subDir: String,
                            console: @escaping (String) -> Void) throws -> URL {
         try o.validate()
+        try RunFolders.checkWritable(subDir, setting: .subDir)
         let data = try o.loadDataset()
         let test = o.debugSubset(data.test, multiple: 3)
         guard !test.isEmpty else { throw DataError(file: o.datasetConfig.testCSV, "no rows to predict") }
