@@ -10,8 +10,9 @@ import TestSupport
     static func pngHeader(width: UInt32, height: UInt32) -> Data {
         func be(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
         let body: [UInt8] = Array("IHDR".utf8) + be(width) + be(height) + [8, 2, 0, 0, 0]
+        let idat: [UInt8] = Array("IDAT".utf8) + [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]
         return Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + be(13) + body + be(crc32(body))
-            + be(0) + Array("IEND".utf8) + be(crc32(Array("IEND".utf8))))
+            + be(8) + idat + be(crc32(idat)) + be(0) + Array("IEND".utf8) + be(crc32(Array("IEND".utf8))))
     }
 
     static func crc32(_ bytes: [UInt8]) -> UInt32 {
