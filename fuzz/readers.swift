@@ -5,8 +5,6 @@ import FuzzCSV
 import Torch
 
 let fuzzTarget = ProcessInfo.processInfo.environment["MELANOMA_FUZZ_TARGET"] ?? "safetensors"
-let scratch = URL(fileURLWithPath: NSTemporaryDirectory())
-    .appendingPathComponent("melanoma-fuzz-\(ProcessInfo.processInfo.processIdentifier).safetensors")
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
@@ -26,8 +24,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
             }
         }
     default:
-        do { try bytes.write(to: scratch) } catch { return 0 }
-        if let tensors = try? SafeTensors.load(scratch) {
+        if let tensors = try? SafeTensors.load(data: bytes, name: "fuzz.safetensors") {
             for (_, t) in tensors { _ = t.shape; _ = try? t.isAllFinite() }
         }
     }

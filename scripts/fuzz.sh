@@ -78,7 +78,13 @@ app1 = b"\xff\xe1" + struct.pack(">H", len(tiff) + 8) + b"Exif\0\0" + tiff
 open(d + "/exif6.jpg", "wb").write(jpg[:2] + app1 + jpg[2:])
 PY
       ;;
-    safetensors) printf '\x30\x00\x00\x00\x00\x00\x00\x00{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}\x00\x00\x80\x3f\x00\x00\x00\x40' > "$c/a.safetensors" ;;
+    safetensors) python3 - "$c" <<'PY'
+import sys, struct, json
+h = json.dumps({"__metadata__": {"format": "pt"}, "a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
+                "b": {"dtype": "I64", "shape": [1, 1], "data_offsets": [8, 16]}}).encode()
+open(sys.argv[1] + "/a.safetensors", "wb").write(struct.pack("<Q", len(h)) + h + struct.pack("<ffq", 1, 2, 3))
+PY
+      ;;
     csv) printf 'image_name,patient_id,age_approx,target\nISIC_1,IP_1,45.0,0\n"ISIC_2","IP,2",,1\n' > "$c/a.csv" ;;
     pickle) .venv/bin/python -c "import torch,collections; torch.save(collections.OrderedDict(w=torch.ones(2,2)), '$c/a.pth')" 2>/dev/null || true ;;
   esac

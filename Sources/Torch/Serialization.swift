@@ -63,7 +63,12 @@ public enum SafeTensors {
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
             throw TorchError("cannot read \(url.path): \(error.localizedDescription)")
         }
-        func bad(_ why: String) -> TorchError { TorchError("\(url.path): not a valid safetensors file: \(why)") }
+        return try load(data: data, name: url.path)
+    }
+
+    /// Reads safetensors bytes; `name` (the file) is in every error.
+    public static func load(data: Data, name file: String) throws -> NamedTensors {
+        func bad(_ why: String) -> TorchError { TorchError("\(file): not a valid safetensors file: \(why)") }
         guard data.count >= 8 else { throw bad("shorter than 8 bytes") }
         let n = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
         guard n <= UInt64(data.count - 8) else { throw bad("header length \(n) past the end of the file") }
