@@ -148,4 +148,19 @@ import Torch
             return p?.column == "patient_id" && p?.row == 3 && p?.message.contains("folds.csv") == true
         }
     }
+
+    @Test func checkpointHoldingNaNIsRefusedByEvaluateAndPredict() throws {
+        let root = try Reference.temporaryDirectory("rel-nan-ckpt")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let o = options(root, useMeta: false)
+        let model = try o.makeModel(nMetaFeatures: 0, seed: 0)
+        let sd = model.stateDict()
+        let victim = try #require(sd.first { $0.name.hasSuffix("running_var") })
+        try victim.tensor.fill_(.infinity)
+        let url = URL(fileURLWithPath: o.modelDir).appendingPathComponent(o.names.best(fold: 2))
+        try saveTensors(sd, to: url)
+        #expect { _ = try loadFoldModel(o, nMeta: 0, eval: .best, fold: 2) } throws: {
+            "\($0)".contains(url.path) && "\($0)".contains(victim.name)
+        }
+    }
 }

@@ -79,4 +79,19 @@ import Torch
         #expect { try trainer.saveModel("tiny_best_fold1.pth") } throws: { "\($0)".contains("bn.running_var") }
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("weights/tiny_best_fold1.pth").path))
     }
+
+    @Test func nanValidationLossFailsNamingWhereItBegan() throws {
+        let dir = try Reference.temporaryDirectory("rel-nan-valid")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        LibTorch.manualSeed(3)
+        let model = try TinyNet(classes: 3, nMeta: 2)
+        // Training uses batch statistics, so only validation (running statistics) sees the NaN.
+        try #require(model.stateDict().first { $0.name == "bn.running_var" }).tensor.fill_(.nan)
+        let train = try makeSource(rows: 16, classes: 3, seed: 1, batchSize: 8)
+        let valid = try makeSource(rows: 8, classes: 3, seed: 2, batchSize: 8)
+        #expect {
+            _ = try Trainer(config: config(dir, epochs: 1), model: model, train: train, valid: valid, progress: false).run()
+        } throws: { "\($0)".contains("validation loss") && "\($0)".contains("bn.running_var") }
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("logs/log_tiny.txt").path))
+    }
 }

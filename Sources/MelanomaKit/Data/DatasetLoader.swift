@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// A CSV row that survived the row filters, with the fields get_df and get_meta_data use.
@@ -195,6 +196,7 @@ enum DatasetLoader {
                 tfrecords = groups
                 var note = "\(result.role.rawValue): no tfrecord column, folds made by patient with seed \(config.foldSeed)"
                 if config.writeFolds {
+                    AtomicFile.removeStale(in: URL(fileURLWithPath: dir))  // a folds.csv write a kill interrupted
                     do {
                         try FoldsFile.write(path: foldsPath, names: rows.map(\.imageName), patients: patients, groups: groups)
                         note += " and written to \(foldsPath)"

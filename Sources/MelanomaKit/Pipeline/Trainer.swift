@@ -160,6 +160,13 @@ public final class Trainer {
         if c.device.isCUDA { try LibTorch.synchronize(c.device) }
         let t1 = ProgressBar.now()
         let val = try Inference.run(models: [model], source: validSource, nTest: 1, device: c.device, useAMP: c.useAMP)
+        if let loss = val.loss, !loss.isFinite {
+            // Say where it began: a weight or running statistic, or (all finite) the outputs themselves.
+            let where_ = try firstNonFinite(model.stateDict()).map { "the model's '\($0)' holds NaN or infinity" }
+                ?? "the model's outputs overflowed"
+            throw RunError(.initLR, "fold \(c.fold), epoch \(epoch): the validation loss is \(loss); \(where_); "
+                + "nothing of this epoch was logged or saved")
+        }
         let s = try val.scores(melIdx: c.melIdx)
         return EpochRecord(epoch: epoch, lr: lr, trainLoss: trainLoss, validLoss: val.loss ?? .nan, acc: s.acc,
                            auc: s.auc, auc20: s.auc20, trainImages: images, trainSeconds: t1 - t0,

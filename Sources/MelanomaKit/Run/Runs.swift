@@ -76,6 +76,9 @@ func loadFoldModel(_ o: RunOptions, nMeta: Int, eval: EvalChoice, fold: Int) thr
     }
     let model = try o.makeModel(nMetaFeatures: nMeta, seed: o.seed)
     try model.load(contentsOf: url, strict: true)
+    if let bad = try firstNonFinite(model.stateDict()) {
+        throw RunError("\(url.path): '\(bad)' holds NaN or infinity, so every prediction would be NaN; retrain fold \(fold)")
+    }
     try model.to(device: o.device)
     model.eval()
     return model
@@ -94,6 +97,7 @@ public enum EvaluateRun {
         try o.validate()
         try RunFolders.checkWritable(oofDir, setting: .oofDir)
         try RunFolders.checkWritable(o.logDir, setting: .logDir)
+        RunFolders.removeStaleTemporaries(oofDir)
         let data = try o.loadDataset()
         var rows: [OOFPrediction] = []
         for fold in o.folds {
@@ -123,6 +127,7 @@ public enum PredictRun {
                            console: @escaping (String) -> Void) throws -> URL {
         try o.validate()
         try RunFolders.checkWritable(subDir, setting: .subDir)
+        RunFolders.removeStaleTemporaries(subDir)
         let data = try o.loadDataset()
         let test = o.debugSubset(data.test, multiple: 3)
         guard !test.isEmpty else { throw DataError(file: o.datasetConfig.testCSV, "no rows to predict") }
