@@ -134,7 +134,7 @@ enum DatasetLoader {
             // A fold without melanoma has no validation AUC: train refuses it, so say which one here.
             for (k, counts) in report.foldClassCounts.enumerated() where counts.reduce(0, +) > 0 && counts[melIdx] == 0 {
                 log.warning(config.train2020CSV, column: "diagnosis",
-                            "fold \(k) has no melanoma among its \(counts.reduce(0, +)) rows: validating on it gives no "
+                            "fold \(k) has no melanoma (\(counts.reduce(0, +)) rows): validating on it gives no "
                             + "AUC, so `melanoma train` refuses to train it")
             }
         }

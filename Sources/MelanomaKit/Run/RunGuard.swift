@@ -60,6 +60,12 @@ public enum RunFolders {
         do {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         } catch {
+            // Foundation's message here is a bare error code; the usual cause is a file where a folder should be.
+            var up = dir.deletingLastPathComponent()
+            while up.path != "/" && !FileManager.default.fileExists(atPath: up.path) { up = up.deletingLastPathComponent() }
+            if FileManager.default.fileExists(atPath: up.path, isDirectory: &isDir), !isDir.boolValue {
+                throw RunError(setting, "\(dir.path): cannot create the folder: \(up.path) is a file")
+            }
             throw RunError(setting, "\(dir.path): cannot create the folder (\(error.localizedDescription))")
         }
         let probe = dir.appendingPathComponent(AtomicFile.temporaryName(for: "probe") + "\(getpid())-0")
