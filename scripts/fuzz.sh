@@ -5,7 +5,8 @@
 #   safetensors  SafeTensors.load (Swift)
 #   csv          CSVTable.parse and its accessors (Swift, SwiftCSV)
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]. Needs `swift build` done (CTorch objects, .libtorch).
-# Crashes are saved as fuzz/findings/TARGET/crash-*; corpora grow in .build/fuzz/corpus/TARGET.
+# Crashes are saved as fuzz/findings/TARGET/crash-*; corpora grow in .build/fuzz/corpus/TARGET; inputs that once
+# crashed (kept in fuzz/regressions/TARGET/) seed every run.
 # Not part of `make test`: a meaningful run takes minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -83,6 +84,7 @@ import sys, struct, json
 h = json.dumps({"__metadata__": {"format": "pt"}, "a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
                 "b": {"dtype": "I64", "shape": [1, 1], "data_offsets": [8, 16]}}).encode()
 open(sys.argv[1] + "/a.safetensors", "wb").write(struct.pack("<Q", len(h)) + h + struct.pack("<ffq", 1, 2, 3))
+open(sys.argv[1] + "/b.header", "wb").write(h + b"\0" + struct.pack("<ffq", 1, 2, 3))  # see fuzz/readers.swift
 PY
       ;;
     csv) printf 'image_name,patient_id,age_approx,target\nISIC_1,IP_1,45.0,0\n"ISIC_2","IP,2",,1\n' > "$c/a.csv" ;;
@@ -97,8 +99,15 @@ run() {
   echo "== $t: ${SECONDS_EACH}s"
   local log=$B/$t.log
   set +e
-  MELANOMA_FUZZ_TARGET=$t "$bin" -max_total_time="$SECONDS_EACH" -rss_limit_mb=4096 -max_len=65536 -timeout=20 \
-    -artifact_prefix="fuzz/findings/$t/" -print_final_stats=1 "$B/corpus/$t" >"$log" 2>&1
+  local dict=()
+  [ -f "fuzz/$t.dict" ] && dict=(-dict="fuzz/$t.dict")
+  local extra=()
+  [ -d "fuzz/regressions/$t" ] && extra=("fuzz/regressions/$t")  # past findings, read-only seeds
+  # SWIFT_BACKTRACE off: the Swift runtime's crash handler would otherwise end the process before libFuzzer
+  # saves the crashing input.
+  SWIFT_BACKTRACE=enable=no MELANOMA_FUZZ_TARGET=$t "$bin" "${dict[@]}" -max_total_time="$SECONDS_EACH" \
+    -rss_limit_mb=4096 -max_len=65536 -timeout=20 -artifact_prefix="fuzz/findings/$t/" -print_final_stats=1 \
+    "$B/corpus/$t" "${extra[@]}" >"$log" 2>&1
   local rc=$?
   set -e
   grep -E "^stat::number_of_executed_units|^#[0-9]+ *DONE|cov:" "$log" | tail -2
