@@ -36,8 +36,12 @@ import Torch
     @Test func batchOfOneWithMetadataIsRefusedBeforeAnyData() throws {
         let root = try Reference.temporaryDirectory("rel-batch")
         defer { try? FileManager.default.removeItem(at: root) }
-        expectRunError(.batchSize, containing: "at least 2") {
+        expectRunError(.batchSize, containing: "at least 2", "metadata") {
             _ = try TrainRun.run(options(root, batchSize: 1), pretrained: nil, resume: false, console: { _ in })
+        }
+        // Without metadata, a 32-pixel image ends in a 1x1 feature map: the same NaN in the backbone's BatchNorm.
+        expectRunError(.batchSize, containing: "at least 2", "1x1") {
+            _ = try TrainRun.run(options(root, useMeta: false, batchSize: 1), pretrained: nil, resume: false, console: { _ in })
         }
     }
 

@@ -97,4 +97,32 @@ import Glibc
         #expect(try firstNonFinite([("a", ok), ("b", bad), ("c", inf)]) == "b")
         #expect(try firstNonFinite([("c", inf)]) == "c")
     }
+
+    /// Inputs that once crashed the fuzzer (fuzz/regressions/safetensors, header-shaped as fuzz/readers.swift
+    /// reads them) are errors now.
+    @Test func fuzzerRegressionsAreErrors() throws {
+        let dir = Reference.packageRoot.appendingPathComponent("fuzz/regressions/safetensors")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        #expect(!names.isEmpty)
+        for name in names {
+            let bytes = try Data(contentsOf: dir.appendingPathComponent(name))
+            let cut = bytes.firstIndex(of: 0) ?? bytes.endIndex
+            var n = UInt64(cut - bytes.startIndex).littleEndian
+            let file = Data(bytes: &n, count: 8) + bytes[..<cut] + bytes[(cut == bytes.endIndex ? cut : cut + 1)...]
+            #expect(throws: TorchError.self, "\(name)") { try SafeTensors.load(data: file, name: name) }
+        }
+    }
+
+    /// torch.save files that once exhausted memory or crashed under the fuzzer (fuzz/regressions/pickle) are
+    /// errors now. The first: a BINUNICODE length of 2^32 - 5 wrapped the opcode size to 0, so the OrderedDict
+    /// rewrite never advanced and grew its stack until 17 GB were allocated.
+    @Test func pickleFuzzerRegressionsAreErrors() throws {
+        let dir = Reference.packageRoot.appendingPathComponent("fuzz/regressions/pickle")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        #expect(!names.isEmpty)
+        for name in names {
+            let url = dir.appendingPathComponent(name)
+            #expect(throws: TorchError.self, "\(name)") { try PyTorchFile.load(url) }
+        }
+    }
 }

@@ -8,9 +8,14 @@ public enum TrainRun {
     public static func run(_ o: RunOptions, pretrained: String?, resume: Bool,
                            console: @escaping (String) -> Void) throws -> [FoldResult] {
         try o.validate()
+        // BatchNorm over one value per channel gives NaN running statistics (PyTorch refuses such a batch).
         if o.useMeta && o.batchSize < 2 {
             throw RunError(.batchSize, "must be at least 2 with metadata: the metadata branch's BatchNorm has one "
                 + "value per feature in a batch of one, and its running statistics become NaN")
+        }
+        if o.batchSize < 2 && (o.imageSize + 31) / 32 < 2 {
+            throw RunError(.batchSize, "must be at least 2 for \(o.imageSize)-pixel images: the last feature map is 1x1, "
+                + "so BatchNorm sees one value per channel in a batch of one and its running statistics become NaN")
         }
         // Folders, the lock and stale temporaries before the data is read: failures here cost nothing.
         try RunFolders.checkWritable(o.modelDir, setting: .modelDir)
