@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // Melanoma: SIIM-ISIC melanoma classifiers in Swift on libtorch 2.11.
 // Layers (a lower one never imports a higher one):
-//   CTorch / CImage (C shims) -> Torch -> NN -> Models -> MelanomaKit -> melanoma (CLI)
+//   CTorch / CImage (C shims) -> Torch -> NN -> Models -> MelanomaKit -> Serve (HTTP) -> melanoma (CLI)
 //                     CImage  -> Imaging --------------^
 // Basics (seeded random numbers, atomic files, the malloc policy) is plain Swift under every layer.
 import PackageDescription
@@ -21,6 +21,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.0"),
     ],
     targets: [
         .target(
@@ -62,10 +64,19 @@ let package = Package(
                 .product(name: "SwiftCSV", package: "SwiftCSV"),
             ]
         ),
+        // The HTTP service (Hummingbird 2): only this target and the CLI link the web stack.
+        .target(
+            name: "Serve",
+            dependencies: [
+                "MelanomaKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+            ]
+        ),
         .executableTarget(
             name: "melanoma",
             dependencies: [
-                "MelanomaKit", "Models", "Basics",
+                "MelanomaKit", "Models", "Basics", "Serve",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -75,6 +86,10 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
         .testTarget(name: "MelanomaKitTests", dependencies: ["MelanomaKit", "Basics", "TestSupport"]),
+        .testTarget(name: "ServeTests", dependencies: [
+            "Serve", "MelanomaKit", "Imaging", "TestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         // Runs the built `melanoma` binary (swift build --build-tests builds it too).
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ],

@@ -3,6 +3,7 @@
 
 #include <ATen/autocast_mode.h>
 #include <c10/core/GradMode.h>
+#include <torch/csrc/autograd/autograd.h>
 
 using namespace ctorch;
 
@@ -21,6 +22,18 @@ int ct_zero_grad(ct_tensor t) {
   auto &g = T(t).mutable_grad();
   if (g.defined()) g.reset();
   return 0;
+}
+int ct_autograd_grad(ct_tensor output, const ct_tensor *inputs, int n, ct_tensor *grads, ct_error *err) {
+  CT_TRY(-1, {
+    auto in = list(inputs, n);
+    auto gs = torch::autograd::grad({T(output)}, in, /*grad_outputs=*/{}, /*retain_graph=*/false,
+                                    /*create_graph=*/false, /*allow_unused=*/true);
+    for (int i = 0; i < n; i++) grads[i] = wrap(gs[i].defined() ? gs[i] : at::zeros_like(in[i]));
+    return 0;
+  })
+}
+ct_tensor ct_interpolate_bilinear(ct_tensor x, int64_t h, int64_t w, int align_corners, ct_error *err) {
+  CT_TRY(nullptr, return wrap(at::upsample_bilinear2d(T(x), {h, w}, align_corners != 0));)
 }
 int ct_grad_enabled(void) { return c10::GradMode::is_enabled(); }
 void ct_set_grad_enabled(int on) { c10::GradMode::set_enabled(on != 0); }

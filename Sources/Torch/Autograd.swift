@@ -24,6 +24,21 @@ extension Tensor {
 
 public enum Autograd {
     public static var isEnabled: Bool { ct_grad_enabled() != 0 }
+
+    /// `torch.autograd.grad(output, inputs)` for a scalar `output`: the gradients with respect to any tensors
+    /// of its graph, intermediate ones included (what Grad-CAM needs of a feature map). No `.grad` is
+    /// accumulated and the graph is freed; an input the output does not depend on gets zeros.
+    public static func grad(of output: Tensor, withRespectTo inputs: [Tensor]) throws -> [Tensor] {
+        let hs: [ct_tensor?] = inputs.map { $0.handle }
+        var out = [ct_tensor?](repeating: nil, count: inputs.count)
+        try withExtendedLifetime((output, inputs)) {
+            _ = try checked { ct_autograd_grad(output.handle, hs, Int32(hs.count), &out, $0) }
+        }
+        return try out.map { h in
+            guard let h else { throw TorchError("autograd returned no gradient") }
+            return Tensor(handle: h)
+        }
+    }
 }
 
 /// Runs `body` with gradient recording off on this thread.

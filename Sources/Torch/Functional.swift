@@ -70,4 +70,9 @@ extension Tensor {
     public func crossEntropy(target: Tensor, reduction: Reduction = .mean) throws -> Tensor {
         try make { ct_cross_entropy(handle, target.handle, reduction.rawValue, $0) }
     }
+
+    /// `F.interpolate(x, size: (height, width), mode: "bilinear", align_corners:)` on an NCHW float tensor.
+    public func interpolateBilinear(height: Int, width: Int, alignCorners: Bool = false) throws -> Tensor {
+        try make { ct_interpolate_bilinear(handle, Int64(height), Int64(width), alignCorners ? 1 : 0, $0) }
+    }
 }

@@ -10,7 +10,8 @@ struct MelanomaCommand: ParsableCommand {
         One binary on libtorch 2.11. Start with `melanoma doctor` to see what this machine offers.
         """,
         subcommands: [Demo.self, Train.self, Evaluate.self, Predict.self, Ensemble.self, CheckData.self, SynthCommand.self,
-                      AugmentPreview.self, Convert.self, Bench.self, Doctor.self, Report.self]
+                      AugmentPreview.self, Convert.self, Bench.self, Doctor.self, Report.self, PredictImage.self,
+                      ServeCommand.self]
     )
 
     static func main() {

@@ -134,6 +134,11 @@ int ct_set_requires_grad(ct_tensor t, int on, ct_error *err);
 int ct_backward(ct_tensor t, ct_error *err);
 ct_tensor ct_grad(ct_tensor t); // NULL when no gradient
 int ct_zero_grad(ct_tensor t);  // drops the gradient, as set_to_none=True
+// torch::autograd::grad of the scalar `output` w.r.t. `inputs` (leaf or not), without touching any .grad;
+// writes n new handles to grads (an input the output does not depend on gets zeros). Frees the graph.
+int ct_autograd_grad(ct_tensor output, const ct_tensor *inputs, int n, ct_tensor *grads, ct_error *err);
+// F.interpolate(x, size=(h, w), mode="bilinear", align_corners=...) on an NCHW tensor.
+ct_tensor ct_interpolate_bilinear(ct_tensor x, int64_t h, int64_t w, int align_corners, ct_error *err);
 int ct_grad_enabled(void);
 void ct_set_grad_enabled(int on);
 // Sum of squares of all grads -> clip in place to max_norm; returns the total norm (or -1).

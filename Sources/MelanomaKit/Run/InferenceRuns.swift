@@ -57,6 +57,9 @@ public enum EvaluateRun {
             console("fold \(fold)    \(valid.count) rows evaluated with \(o.nTest) TTA variants")
         }
         let scores = try OOFScores.compute(rows)
+        var description = ModelDescription(options: o, dataset: data)
+        description.oofScores = .init(eval: eval.rawValue, scores: rows.map(\.pred))
+        try ModelDescription.record(description, modelDir: o.modelDir)
         let block = TrainLog.evalBlock(eval: eval.rawValue, scores: scores)
         let url = URL(fileURLWithPath: oofDir).appendingPathComponent(o.names.oof(eval))
         // Outputs past the data's classes (--out-dim above the classes present) are never a target.

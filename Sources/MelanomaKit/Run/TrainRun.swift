@@ -15,6 +15,7 @@ public enum TrainRun {
         let splits = try o.folds.map { try trainingSplit(o, data: data, fold: $0) }
         describeStart(o, data: data, pretrained: pretrained, console: console)
         if !o.device.isCUDA { try checkMemory(o, data: data, console: console) }
+        try ModelDescription.record(ModelDescription(options: o, dataset: data), modelDir: o.modelDir)
         var results: [FoldResult] = []
         for (fold, (train, valid)) in zip(o.folds, splits) {
             let model = try o.makeModel(nMetaFeatures: data.nMetaFeatures, seed: o.seed)
