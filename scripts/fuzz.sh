@@ -65,6 +65,8 @@ def chunk(t, b): return struct.pack(">I", len(b)) + t + b + struct.pack(">I", zl
 raw = b"".join(b"\0" + bytes([x * 40 % 256 for x in range(12)]) for _ in range(4))
 png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
 open(d + "/tiny.png", "wb").write(png)
+tiff = b"II" + struct.pack("<HI", 42, 8) + struct.pack("<HHHIHH", 1, 0x0112, 3, 1, 8, 0) + struct.pack("<I", 0)
+open(d + "/exif8.png", "wb").write(png[:33] + chunk(b"eXIf", tiff) + png[33:])
 PY
       # Small JPEGs (colour, gray, with an EXIF orientation), when the test venv has cv2.
       .venv/bin/python - "$c" <<'PY' 2>/dev/null || true

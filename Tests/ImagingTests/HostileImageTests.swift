@@ -59,6 +59,19 @@ import TestSupport
         return out
     }
 
+    /// Inserts an eXIf chunk (big-endian TIFF, Orientation only) after a PNG's IHDR.
+    static func withExifChunk(_ png: Data, _ orientation: UInt16) -> Data {
+        func be16(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xff)] }
+        func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
+        let tiff: [UInt8] = Array("MM".utf8) + be16(42) + be32(8) + be16(1) + be16(0x0112) + be16(3) + be32(1)
+            + be16(orientation) + [0, 0] + be32(0)
+        let body = Array("eXIf".utf8) + tiff
+        var out = Data(png.prefix(33))  // signature + IHDR
+        out.append(contentsOf: be32(UInt32(tiff.count)) + body + be32(crc32(body)))
+        out.append(png.dropFirst(33))
+        return out
+    }
+
     /// A 40x24 image with distinct corners, so every orientation gives a different result.
     static func sample() -> Image {
         var img = Image.filled(width: 40, height: 24, rgb: (20, 20, 20))
@@ -85,6 +98,11 @@ import TestSupport
                 files.append((o, le, url))
             }
         }
+        // A PNG with an eXIf chunk (orientation 6) before IDAT: cv2.imread turns it too.
+        let png = try HostileImageTests.sample().pngData()
+        let pngURL = dir.appendingPathComponent("o6png.png")
+        try HostileImageTests.withExifChunk(png, 6).write(to: pngURL)
+        files.append((6, false, pngURL))
         try Reference.run("imaging_exif.py", files.map(\.2.path))
         for (o, le, url) in files {
             let ours = try Image(contentsOf: url)
