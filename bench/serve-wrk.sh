@@ -20,7 +20,7 @@ open(out, "wb").write(b"".join(parts) + f"--{b}--\r\n".encode())
 PY
 start() {
   "$BIN" serve --model-dir "$MODEL_DIR" --kernel-type "$KERNEL" --port "$PORT" --n-test "$NTEST" --max-batch "$1" \
-    --timeout 120 --malloc "${MALLOC:-keep-freed}" > "$TMP/serve.log" 2>&1 &
+    --timeout 120 --malloc "${MALLOC:-keep-all}" > "$TMP/serve.log" 2>&1 &
   SERVER=$!
   for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && return; sleep 0.2; done
   echo "server did not start"; cat "$TMP/serve.log"; exit 1
@@ -39,7 +39,7 @@ for batch in 1 8; do
   stop
 done
 # Peak RSS of a fresh server (batching on) over 2,000 requests at concurrency 8, for each malloc policy.
-for policy in ${POLICIES:-keep-freed keep-all default}; do
+for policy in ${POLICIES:-keep-all keep-freed default}; do
   MALLOC=$policy start 8
   STOP_AFTER=0 wrk -t2 -c8 -d900s --timeout 60s -s "$HERE/serve_post.lua" "http://127.0.0.1:$PORT" > "$TMP/wrk.log" &
   WRK=$!

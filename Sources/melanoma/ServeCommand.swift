@@ -34,8 +34,8 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .flag("--token"), help: "Require this bearer token on /v1/.")
     var token: String?
     @Option(name: .flag("--malloc"),
-            help: "glibc malloc policy: keep-freed (raised thresholds), keep-all (training's: never unmapped), default.")
-    var malloc = "keep-freed"
+            help: "glibc malloc policy: keep-all (training's: freed memory never unmapped), keep-freed (raised thresholds), default.")
+    var malloc = "keep-all"
 
     func run() throws {
         try reportingErrors("serve") {

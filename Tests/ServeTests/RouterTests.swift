@@ -212,4 +212,23 @@ func json(_ r: TestResponse) throws -> [String: Any] {
             }
         }
     }
+
+    /// A request that waits longer than the timeout for the model gets a 503 JSON error; the worker goes on.
+    @Test func timeout() async throws {
+        let f = try ServeFixture.get()
+        let service = f.service { $0.requestTimeout = .milliseconds(1) }
+        defer { service.worker.stop() }
+        let t = try f.testImage(0)
+        var form = Form.predict(t.name, t.data)
+        form.field("gradcam", "1")
+        let body = form.body
+        try await Application(router: service.router()).test(.router) { client in
+            try await client.execute(uri: "/v1/predict", method: .post, headers: Form.headers, body: body) { r in
+                #expect(r.status == .serviceUnavailable)
+                let j = try json(r)
+                #expect(((j["error"] as? [String: String])?["message"] ?? "").contains("timed out"))
+            }
+            try await client.execute(uri: "/healthz", method: .get) { r in #expect(r.status == .ok) }
+        }
+    }
 }
