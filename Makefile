@@ -3,7 +3,7 @@ SWIFT ?= swift
 
 PREFIX ?= /usr/local
 
-.PHONY: setup setup-test build release demo test doctor install clean
+.PHONY: setup setup-test build release demo test doctor install clean fuzz
 
 setup:
 	scripts/setup.sh
@@ -36,6 +36,12 @@ install: release
 test: setup-test
 	$(SWIFT) build --build-tests
 	MELANOMA_PYTHON=$(CURDIR)/.venv/bin/python $(SWIFT) test --skip-build --no-parallel
+
+# libFuzzer on the readers of user files, FUZZ_SECONDS per target; not part of `make test` (see scripts/fuzz.sh).
+FUZZ_SECONDS ?= 60
+fuzz: setup-test
+	$(SWIFT) build
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build

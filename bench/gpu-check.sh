@@ -17,17 +17,22 @@ mode=${1:-}
 case "$mode" in
 prepare)
   swift build -c release --static-swift-stdlib --scratch-path .build-static
-  rm -rf .device && mkdir -p .device/bin .device/lib
-  cp .build-static/release/melanoma .device/bin/
+  stage=$(mktemp -d)
+  mkdir -p "$stage/bin" "$stage/lib"
+  strip -o "$stage/bin/melanoma" .build-static/release/melanoma
   # Everything the binary links besides libtorch (which the device has) and glibc's own libraries.
-  ldd .device/bin/melanoma | awk '/=> \// {print $3}' | while read -r lib; do
+  ldd "$stage/bin/melanoma" | awk '/=> \// {print $3}' | while read -r lib; do
     case "$(basename "$lib")" in
       libtorch*|libc10*|libgomp*|libcudart*|libnvrtc*|libcu*|libnccl*|libnv*) ;;
       libc.so*|libm.so*|libdl.so*|librt.so*|libpthread.so*|ld-linux*|libstdc++*|libgcc_s*) ;;
-      *) cp -L "$lib" .device/lib/ ;;
+      *) cp -L "$lib" "$stage/lib/" ;;
     esac
   done
-  du -sh .device
+  # The static Swift runtime carries ICU's data: compressed, binary and libraries fit what a call carries.
+  rm -rf .device && mkdir -p .device
+  tar -C "$stage" -cJf .device/bundle.tar.xz bin lib
+  rm -rf "$stage"
+  du -sh .device/bundle.tar.xz
   size=$(du -sm .device | cut -f1)
   [ "$size" -le 64 ] || { echo "gpu-check: .device is ${size} MiB, over the 64 MiB a device call carries" >&2; exit 1; }
   echo "ready: carry .device and run: bench/gpu-check.sh run \$OUT"
@@ -35,9 +40,13 @@ prepare)
 run)
   out=${2:-${OUT:-/tmp/gpu-check}}
   mkdir -p "$out"
-  torchlib=$(/opt/torch/.venv/bin/python -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')
-  export LD_LIBRARY_PATH=".device/lib:$torchlib:${LD_LIBRARY_PATH:-}"
-  bin=.device/bin/melanoma
+  py=${TORCH_PYTHON:-/opt/torch/.venv/bin/python}
+  torchlib=$("$py" -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')
+  bundle=$(mktemp -d)
+  tar -C "$bundle" -xJf .device/bundle.tar.xz
+  export LD_LIBRARY_PATH="$bundle/lib:$torchlib:${LD_LIBRARY_PATH:-}"
+  bin=$bundle/bin/melanoma
+  if [ "${GPU_CHECK_LOCAL:-0}" = 1 ]; then "$bin" doctor; exit 0; fi  # the local half's test: the bundle runs
   log() { echo "== $*" | tee -a "$out/summary.txt"; }
   log "doctor"; "$bin" doctor --require-cuda 2>&1 | tee -a "$out/summary.txt"
   log "CUDA vs CPU logits (fp32, limit 1e-3)"
@@ -62,9 +71,9 @@ run)
   log "GPU utilisation while training (mean of nvidia-smi samples)"
   awk -F'[ ,%]+' '{u += $1; n++} END {if (n) printf "%.0f %% over %d s\n", u / n, n}' "$out/nvidia-smi.csv" \
     | tee -a "$out/summary.txt"
-  if /opt/torch/.venv/bin/python -c 'import geffnet, albumentations' 2>/dev/null; then
+  if "$py" -c 'import geffnet, albumentations' 2>/dev/null; then
     log "python reference epoch (bench/train_reference.py)"
-    /opt/torch/.venv/bin/python bench/train_reference.py --kernel-type ref --data-dir "$out/data" --data-folder 768 \
+    "$py" bench/train_reference.py --kernel-type ref --data-dir "$out/data" --data-folder 768 \
       --image-size 512 --enet-type efficientnet_b3 --use-meta --batch-size 32 --num-workers 8 --n-epochs 1 --fold 0 \
       --device cuda --use-amp 2>&1 | tail -3 | tee -a "$out/summary.txt"
   else

@@ -38,6 +38,23 @@ public enum AtomicFile {
         try? sync(dir.path)  // some file systems refuse fsync on a folder; the rename itself is done
     }
 
+    /// Removes the temporary files in `dir` that a killed process left behind (`.NAME.tmp-PID-RAND` whose PID
+    /// is no longer running); those of live processes are kept. Returns what was removed.
+    @discardableResult
+    public static func removeStale(in dir: URL) -> [URL] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return [] }
+        var removed: [URL] = []
+        for name in names where name.hasPrefix(".") {
+            guard let r = name.range(of: ".tmp-", options: .backwards) else { continue }
+            let tail = name[r.upperBound...].split(separator: "-")
+            guard tail.count == 2, let pid = Int32(tail[0]), pid > 0, UInt32(tail[1]) != nil else { continue }
+            if pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH { continue }
+            let url = dir.appendingPathComponent(name)
+            if unlink(url.path) == 0 { removed.append(url) }
+        }
+        return removed
+    }
+
     /// Writes `data` atomically.
     public static func write(_ data: Data, to url: URL) throws {
         try write(to: url) { tmp in

@@ -7,6 +7,11 @@
 #include <torch/csrc/jit/serialization/pickle.h>
 #include <torch/csrc/jit/serialization/pickler.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
 #include <string>
 
 using namespace ctorch;
@@ -58,6 +63,8 @@ static std::string rewrite_ordered_dicts(const std::string &in) {
     return e + 1;
   };
   auto mark_memo = [&](size_t k, bool od) {
+    // A memo index is at most the number of opcodes; a larger one (a hostile file) would size this vector.
+    TORCH_CHECK(k <= in.size(), "pickle: memo index ", k, " out of range");
     if (memo_od.size() <= k) memo_od.resize(k + 1, false);
     memo_od[k] = od;
     memo_len = std::max(memo_len, k + 1);
@@ -79,6 +86,13 @@ static std::string rewrite_ordered_dicts(const std::string &in) {
     return start;
   };
   size_t i = 0;
+  // The size of an opcode with a `header`-byte prefix and `len` bytes of data, checked against what is left
+  // before adding: a length from the file (up to 2^64 - 1) must not wrap the sum to a small number, which
+  // would stop `i` advancing (a 1.4 KB file once grew the stack until 17 GB were allocated).
+  auto sized = [&](size_t header, uint64_t len) -> size_t {
+    TORCH_CHECK(i + header <= in.size() && len <= in.size() - i - header, "truncated pickle");
+    return header + (size_t)len;
+  };
   while (i < in.size()) {
     uint8_t op = (uint8_t)in[i];
     size_t at = out.size();
@@ -103,17 +117,17 @@ static std::string rewrite_ordered_dicts(const std::string &in) {
     case 'M': case 0x83: n = 3; break;
     case 'J': case 0x84: n = 5; break;
     case 'G': case 0x95: n = 9; break;
-    case 'X': case 'T': case 'B': case 0x8b: n = 5 + le32(in, i + 1); break;     // 4-byte length + data
+    case 'X': case 'T': case 'B': case 0x8b: n = sized(5, le32(in, i + 1)); break; // 4-byte length + data
     case 0x8a: n = 2 + (uint8_t)in[i + 1]; break;                                 // LONG1
     case 0x8d: case 0x8e: case 0x96: {                                            // 8-byte length + data
-      n = 9 + (le32(in, i + 1) | (uint64_t)le32(in, i + 5) << 32);
+      n = sized(9, le32(in, i + 1) | (uint64_t)le32(in, i + 5) << 32);
       break;
     }
     case 'I': case 'L': case 'F': case 'S': case 'V': case 'P': n = line_end(i + 1) - i; break;
     case 'i': n = line_end(line_end(i + 1)) - i; break;
     default: break; // no argument
     }
-    TORCH_CHECK(i + n <= in.size(), "truncated pickle");
+    TORCH_CHECK(n >= 1 && i + n <= in.size(), "truncated pickle");
     if (pushes_od) {
       out.push_back('}'); // the class itself stands in as the empty dict that calling it makes
       stack.push_back(at);
@@ -209,9 +223,24 @@ int ct_save_pickle(const char *path, const char *const *names, const ct_tensor *
     pickler.protocol();
     pickler.pushIValue(c10::IValue(dict));
     pickler.stop();
-    caffe2::serialize::PyTorchStreamWriter writer{std::string(path)};
-    torch::jit::writeArchiveAndTensors("data", pickled.data(), pickled.size(), pickler.tensorData(), writer);
-    writer.writeEndOfFile();
+    // The writer is given a function that never reports failure: libtorch's file writer throws from its
+    // destructor when a write failed (a full disk), which is std::terminate. Failures are recorded here
+    // and reported after the writer is gone.
+    // Declared before the writer, so on an exception the writer's destructor still has an open file.
+    std::unique_ptr<std::FILE, int (*)(std::FILE *)> file(std::fopen(path, "wb"), &std::fclose);
+    if (!file) throw std::runtime_error(std::string("cannot create ") + path + ": " + std::strerror(errno));
+    int write_errno = 0;
+    {
+      caffe2::serialize::PyTorchStreamWriter writer([&](const void *buf, size_t len) -> size_t {
+        if (write_errno == 0 && len > 0 && std::fwrite(buf, 1, len, file.get()) != len) write_errno = errno ? errno : EIO;
+        return len;
+      });
+      torch::jit::writeArchiveAndTensors("data", pickled.data(), pickled.size(), pickler.tensorData(), writer);
+      writer.writeEndOfFile();
+    }
+    if (write_errno == 0 && std::fflush(file.get()) != 0) write_errno = errno ? errno : EIO;
+    if (std::fclose(file.release()) != 0 && write_errno == 0) write_errno = errno ? errno : EIO;
+    if (write_errno != 0) throw std::runtime_error(std::string("cannot write ") + path + ": " + std::strerror(write_errno));
     return 0;
   })
 }

@@ -76,6 +76,11 @@ extension Image {
         public let width: Int, height: Int
     }
 
+    /// The most pixels a decode may produce (64 Mi: 192 MiB of RGB; the largest ISIC originals have about 24 Mi).
+    /// A header is only a claim: a 100-byte PNG can announce 100000 x 100000 pixels, and the decoder's buffers
+    /// would be allocated before any pixel is found missing.
+    public static let maxDecodedPixels = 1 << 26
+
     /// Plans a decode whose result keeps both sides >= `minSide` (0: full size); JPEGs at least twice that
     /// size are reduced in libjpeg-turbo's DCT by 1/2, 1/4 or 1/8.
     public static func plan(data: Data, minSide: Int = 0, name: String = "image") throws -> DecodePlan {
@@ -84,8 +89,13 @@ extension Image {
             let p = raw.bindMemory(to: UInt8.self).baseAddress
             try ciCheck(name, ci_decode_plan(p, raw.count, Int32(minSide), &fmt, &sw, &sh, &ow, &oh))
         }
-        return DecodePlan(format: fmt == CI_FORMAT_PNG ? .png : .jpeg, storedWidth: Int(sw), storedHeight: Int(sh),
-                          width: Int(ow), height: Int(oh))
+        let plan = DecodePlan(format: fmt == CI_FORMAT_PNG ? .png : .jpeg, storedWidth: Int(sw),
+                              storedHeight: Int(sh), width: Int(ow), height: Int(oh))
+        guard plan.width > 0, plan.height > 0, plan.width * plan.height <= maxDecodedPixels else {
+            throw ImageError("\(name): the \(plan.format.rawValue.uppercased()) header claims \(sw)x\(sh) pixels, "
+                + "more than the \(maxDecodedPixels) a decode may produce")
+        }
+        return plan
     }
 
     /// The decode plan of a file (its header only): what a quick check of many files needs.

@@ -5,6 +5,13 @@ import Foundation
 /// Named tensors in a stable order, as a PyTorch `state_dict`.
 public typealias NamedTensors = [(name: String, tensor: Tensor)]
 
+/// The name of the first tensor holding NaN or infinity, nil when all are finite: what must be true of
+/// anything saved as a result (checkpoints, resume points).
+public func firstNonFinite(_ tensors: NamedTensors) throws -> String? {
+    for (name, t) in tensors where try !t.isAllFinite() { return name }
+    return nil
+}
+
 /// The safetensors format: u64 little-endian header length, a JSON header, then raw data.
 public enum SafeTensors {
     static let codes: [DType: String] = [
@@ -39,12 +46,29 @@ public enum SafeTensors {
         }
     }
 
+    /// Bytes of a tensor of `shape`; nil when a dimension is negative or the product overflows.
+    public static func byteCount(shape: [Int], dtype: DType) -> Int? {
+        var n = dtype.byteSize
+        for d in shape {
+            guard d >= 0 else { return nil }
+            let (m, overflow) = n.multipliedReportingOverflow(by: d)
+            if overflow { return nil }
+            n = m
+        }
+        return n
+    }
+
     public static func load(_ url: URL) throws -> NamedTensors {
         let data: Data
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
             throw TorchError("cannot read \(url.path): \(error.localizedDescription)")
         }
-        func bad(_ why: String) -> TorchError { TorchError("\(url.path): not a valid safetensors file: \(why)") }
+        return try load(data: data, name: url.path)
+    }
+
+    /// Reads safetensors bytes; `name` (the file) is in every error.
+    public static func load(data: Data, name file: String) throws -> NamedTensors {
+        func bad(_ why: String) -> TorchError { TorchError("\(file): not a valid safetensors file: \(why)") }
         guard data.count >= 8 else { throw bad("shorter than 8 bytes") }
         let n = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
         guard n <= UInt64(data.count - 8) else { throw bad("header length \(n) past the end of the file") }
@@ -52,6 +76,7 @@ public enum SafeTensors {
         guard let header = try? JSONSerialization.jsonObject(with: data.subdata(in: 8 ..< start)) as? [String: Any]
         else { throw bad("header is not a JSON object") }
         var out: [(Int, String, Tensor)] = []
+        let dataBytes = data.count - start
         for (name, value) in header where name != "__metadata__" {
             guard let info = value as? [String: Any], let code = info["dtype"] as? String,
                   let shape = info["shape"] as? [Int], let offs = info["data_offsets"] as? [Int], offs.count == 2
@@ -59,8 +84,17 @@ public enum SafeTensors {
             guard let dtype = codes.first(where: { $0.value == code })?.key else {
                 throw bad("entry '\(name)' has unsupported dtype \(code)")
             }
+            // Every number below comes from the file: bounds first, then arithmetic that cannot overflow.
+            guard offs[0] >= 0, offs[0] <= offs[1], offs[1] <= dataBytes else {
+                throw bad("entry '\(name)' has data_offsets \(offs) outside the \(dataBytes) data bytes")
+            }
+            guard let bytes = SafeTensors.byteCount(shape: shape, dtype: dtype) else {
+                throw bad("entry '\(name)' has an impossible shape \(shape)")
+            }
+            guard bytes == offs[1] - offs[0] else {
+                throw bad("entry '\(name)': shape \(shape) of \(code) needs \(bytes) bytes, data_offsets give \(offs[1] - offs[0])")
+            }
             let a = start + offs[0], b = start + offs[1]
-            guard offs[0] <= offs[1], b <= data.count else { throw bad("entry '\(name)' points past the end") }
             let t = try data[a ..< b].withUnsafeBytes { try Tensor.fromBytes($0, shape: shape, dtype: dtype) }
             out.append((offs[0], name, t))
         }

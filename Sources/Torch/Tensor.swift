@@ -24,9 +24,9 @@ public final class Tensor: @unchecked Sendable {
 
     /// A tensor holding a copy of `values`, laid out in row-major order with `shape`.
     public convenience init<T: TensorScalar>(_ values: [T], shape: [Int]) throws {
-        let n = shape.reduce(1, *)
-        guard n == values.count else {
-            throw TorchError("Tensor(values, shape: \(shape)): shape holds \(n) elements, values has \(values.count)")
+        // uint8 elements are bytes, so this is the element count, checked for overflow.
+        guard let n = SafeTensors.byteCount(shape: shape, dtype: .uint8), n == values.count else {
+            throw TorchError("Tensor(values, shape: \(shape)): shape does not hold the \(values.count) values")
         }
         let dims = shape.map(Int64.init)
         let h = try values.withUnsafeBytes { raw in
@@ -43,8 +43,7 @@ public final class Tensor: @unchecked Sendable {
 
     /// A tensor from raw bytes of `dtype` (used by safetensors).
     public static func fromBytes(_ bytes: UnsafeRawBufferPointer, shape: [Int], dtype: DType) throws -> Tensor {
-        let n = shape.reduce(1, *)
-        guard n * dtype.byteSize == bytes.count else {
+        guard let n = SafeTensors.byteCount(shape: shape, dtype: dtype), n == bytes.count else {
             throw TorchError("\(bytes.count) bytes do not hold \(shape) of \(dtype)")
         }
         let dims = shape.map(Int64.init)
@@ -111,6 +110,12 @@ public final class Tensor: @unchecked Sendable {
             _ = try checked { ct_copy_out(src.handle, raw.baseAddress, raw.count, $0) }
         }
         return out
+    }
+
+    /// True unless a floating-point element is NaN or infinite (amax propagates NaN, and |inf| is inf).
+    public func isAllFinite() throws -> Bool {
+        guard dtype.isFloatingPoint, count > 0 else { return true }
+        return try detach().abs().max().item().isFinite
     }
 
     /// The single element as a Double.

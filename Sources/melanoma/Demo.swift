@@ -49,7 +49,7 @@ struct Demo: ParsableCommand {
             MallocRegime.keepAllBuffers()
             let started = Date()
             let dataDir = out + "/data"
-            say("== 1/5 synthesize \(train) train + \(test) test images (\(size) px) into \(dataDir)")
+            say("== 1/6 synthesize \(train) train + \(test) test images (\(size) px) into \(dataDir)")
             let s = try Synth.generate(SynthConfig(outDir: dataDir, size: size, train: train, test: test, seed: seed,
                                                    malignantRate: malignantRate))
             say("          \(s.trainMalignant) melanomas in train, \(s.testMalignant) in test, \(String(format: "%.1f", s.seconds)) s")
@@ -67,25 +67,32 @@ struct Demo: ParsableCommand {
             o.nEpochs = nEpochs
             o.initLR = initLr
 
-            say("== 2/5 train \(enetType) + metadata, folds \(fold), \(plural(nEpochs, "epoch")) each")
+            say("== 2/6 train \(enetType) + metadata, folds \(fold), \(plural(nEpochs, "epoch")) each")
             _ = try TrainRun.run(o, pretrained: nil, resume: false, console: say)
 
-            say("== 3/5 evaluate out of fold (8-way TTA)")
+            say("== 3/6 evaluate out of fold (8-way TTA)")
             let ev = try EvaluateRun.run(o, eval: .best, oofDir: out + "/oofs", console: say)
             FileHandle.standardOutput.write(Data(ev.block.utf8))
 
-            say("== 4/5 predict the test set (fold models x 8 TTA)")
+            say("== 4/6 predict the test set (fold models x 8 TTA)")
             let sub = try PredictRun.run(o, eval: .best, subDir: out + "/subs", console: say)
 
-            say("== 5/5 score against the synthetic test labels")
+            say("== 5/6 score against the synthetic test labels")
             let auc = try DemoScore.testAUC(submission: sub, labels: URL(fileURLWithPath: "\(dataDir)/jpeg-melanoma-\(size)x\(size)/test_labels.csv"))
             say("test AUC  \(String(format: "%.4f", auc)) (melanoma vs rest, \(test) images)")
+
+            say("== 6/6 report (training curves, ROC/PR, calibration, confusion matrix)")
+            let report = try ReportBuilder.build(
+                ReportInputs(modelDir: URL(fileURLWithPath: o.modelDir), logDir: URL(fileURLWithPath: o.logDir),
+                             oofDir: URL(fileURLWithPath: out + "/oofs"), kernelTypes: [o.kernelType], bootstrap: 200),
+                out: URL(fileURLWithPath: out + "/report"))
             say("")
             say("data      \(dataDir)/jpeg-melanoma-\(size)x\(size)/")
             say("weights   \(o.modelDir)/")
             say("log       \(o.logDir)/log_\(o.kernelType).txt")
             say("oof       \(ev.oofFile.path)")
             say("submission \(sub.path)")
+            say("report    \(report.page.path) (open it in a browser)")
             say("done in   \(String(format: "%.0f", Date().timeIntervalSince(started))) s")
         }
     }

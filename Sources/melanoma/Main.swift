@@ -5,7 +5,7 @@ import Foundation
 struct MelanomaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "melanoma",
-        abstract: "Train, evaluate and apply melanoma classifiers for dermoscopy images (SIIM-ISIC 2020 recipe).",
+        abstract: "Train, evaluate and serve melanoma classifiers for dermoscopy images (SIIM-ISIC 2020 recipe).",
         discussion: """
         One binary on libtorch 2.11. Start with `melanoma doctor` to see what this machine offers.
         """,

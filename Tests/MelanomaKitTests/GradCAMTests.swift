@@ -38,7 +38,7 @@ import Torch
     @Test func untransformInvertsEveryVariant() throws {
         let x = try Tensor.randn([1, 1, 5, 5])
         for i in 0 ..< TTA.variants {
-            let back = try GradCAM.untransform(try TTA.variant(x, i), variant: i)
+            let back = try TTA.inverse(try TTA.variant(x, i), i)
             #expect(try (back - x).abs().max().item() == 0)
         }
     }

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// A CSV row that survived the row filters, with the fields get_df and get_meta_data use.
@@ -129,6 +130,14 @@ enum DatasetLoader {
                                   diagnosis: r.diagnosis, target: target, fold: folds[i], isExt: r.isExt,
                                   meta: trainMeta[i]))
         }
+        if let melIdx {
+            // A fold without melanoma has no validation AUC: train refuses it, so say which one here.
+            for (k, counts) in report.foldClassCounts.enumerated() where counts.reduce(0, +) > 0 && counts[melIdx] == 0 {
+                log.warning(config.train2020CSV, column: "diagnosis",
+                            "fold \(k) has no melanoma (\(counts.reduce(0, +)) rows): validating on it gives no "
+                            + "AUC, so `melanoma train` refuses to train it")
+            }
+        }
         let testSamples = testRows.enumerated().map { i, r in
             Sample(imageName: r.imageName, filepath: r.filepath, patientID: r.patientID, meta: testMeta[i])
         }
@@ -151,12 +160,26 @@ enum DatasetLoader {
             if FileManager.default.fileExists(atPath: foldsPath) {
                 do {
                     let map = try FoldsFile.read(path: foldsPath)
+                    var groupOf: [String: (group: Int, image: String)] = [:]
                     for (i, r) in rows.enumerated() {
-                        if let t = map[r.imageName] {
-                            tfrecords[i] = t
-                        } else {
+                        guard let e = map[r.imageName] else {
                             log.error(r.file, row: r.row, line: r.line, column: "image_name",
                                       "'\(r.imageName)' has no row in \(foldsPath); delete that file to make new folds")
+                            continue
+                        }
+                        tfrecords[i] = e.tfrecord
+                        let patient = foldPatient(r.patientID)
+                        if let recorded = e.patient, recorded != (patient ?? "") {
+                            log.error(r.file, row: r.row, line: r.line, column: "patient_id",
+                                      "patient '\(patient ?? "")' of '\(r.imageName)' was '\(recorded)' when \(foldsPath) "
+                                      + "was made; delete that file to make new folds")
+                        } else if let patient {
+                            if let g = groupOf[patient], g.group != e.tfrecord {
+                                log.error(r.file, row: r.row, line: r.line, column: "patient_id",
+                                          "\(foldsPath) puts patient '\(patient)' in two groups (\(g.image) and "
+                                          + "\(r.imageName)); delete that file to make new folds")
+                            }
+                            groupOf[patient] = groupOf[patient] ?? (e.tfrecord, r.imageName)
                         }
                     }
                     report.notes.append("\(result.role.rawValue): no tfrecord column, folds reused from \(foldsPath)")
@@ -166,14 +189,16 @@ enum DatasetLoader {
                     log.error(foldsPath, "\(error)")
                 }
             } else {
+                let patients = rows.map { foldPatient($0.patientID) }
                 let groups = FoldMaker.assignGroups(
-                    patients: rows.map { $0.patientID == nil || isNoPatient($0.patientID) ? nil : $0.patientID },
+                    patients: patients,
                     malignant: rows.map { $0.diagnosis == "melanoma" }, seed: config.foldSeed)
                 tfrecords = groups
                 var note = "\(result.role.rawValue): no tfrecord column, folds made by patient with seed \(config.foldSeed)"
                 if config.writeFolds {
+                    AtomicFile.removeStale(in: URL(fileURLWithPath: dir))  // a folds.csv write a kill interrupted
                     do {
-                        try FoldsFile.write(path: foldsPath, names: rows.map(\.imageName), groups: groups)
+                        try FoldsFile.write(path: foldsPath, names: rows.map(\.imageName), patients: patients, groups: groups)
                         note += " and written to \(foldsPath)"
                     } catch {
                         log.warning(foldsPath, "cannot write the folds made (\(error.localizedDescription)); they are used but not kept")
@@ -193,6 +218,9 @@ enum DatasetLoader {
             }
         }
     }
+
+    /// The patient that keeps images together in made folds: nil when unknown (each such image stands alone).
+    static func foldPatient(_ id: String?) -> String? { id == nil || isNoPatient(id) ? nil : id }
 
     /// The original forces n_images = 1 for patient_id == -1 (the 2019 rows).
     static func isNoPatient(_ id: String?) -> Bool {

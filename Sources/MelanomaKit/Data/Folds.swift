@@ -90,10 +90,16 @@ public enum FoldMaker {
 }
 
 /// The `folds.csv` written next to a train.csv that has no tfrecord column, so later runs reuse the folds.
+/// It records each image's patient too, so a reuse after the patients changed is refused rather than
+/// splitting a patient across training and validation.
 enum FoldsFile {
     static let name = "folds.csv"
 
-    static func read(path: String) throws -> [String: Int] {
+    struct Entry: Equatable { var tfrecord: Int; var patient: String? }
+
+    /// image_name -> entry; `patient` is nil for files written before the column existed, and "" for rows
+    /// that had no patient.
+    static func read(path: String) throws -> [String: Entry] {
         let table = try CSVTable.read(path: path)
         guard let ni = table.columnIndex("image_name") else {
             throw DataError(file: path, row: 0, line: 1, column: "image_name", "missing column")
@@ -101,13 +107,14 @@ enum FoldsFile {
         guard let ti = table.columnIndex("tfrecord") else {
             throw DataError(file: path, row: 0, line: 1, column: "tfrecord", "missing column")
         }
-        var map: [String: Int] = [:]
+        let pi = table.columnIndex("patient_id")
+        var map: [String: Entry] = [:]
         for (r, fields) in table.rows.enumerated() {
             guard let t = Int(fields[ti]), (0 ..< FoldMaker.groupCount).contains(t) else {
                 throw DataError(file: path, row: r + 1, line: table.lines[r], column: "tfrecord",
                                 "expected an integer in 0...14, found '\(fields[ti])'")
             }
-            if map.updateValue(t, forKey: fields[ni]) != nil {
+            if map.updateValue(Entry(tfrecord: t, patient: pi.map { fields[$0] }), forKey: fields[ni]) != nil {
                 throw DataError(file: path, row: r + 1, line: table.lines[r], column: "image_name",
                                 "duplicated image_name '\(fields[ni])'")
             }
@@ -115,8 +122,8 @@ enum FoldsFile {
         return map
     }
 
-    static func write(path: String, names: [String], groups: [Int]) throws {
-        try CSVWriter.write(header: ["image_name", "tfrecord"], rows: zip(names, groups).map { [$0, "\($1)"] },
-                            to: URL(fileURLWithPath: path))
+    static func write(path: String, names: [String], patients: [String?], groups: [Int]) throws {
+        let rows = names.indices.map { [names[$0], patients[$0] ?? "", "\(groups[$0])"] }
+        try CSVWriter.write(header: ["image_name", "patient_id", "tfrecord"], rows: rows, to: URL(fileURLWithPath: path))
     }
 }

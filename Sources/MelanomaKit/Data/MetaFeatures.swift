@@ -24,17 +24,30 @@ enum MetaFeatures {
             var counts: [String: Int] = [:]
             for r in rs { counts[patientKey(r.patientID), default: 0] += 1 }
             return rs.enumerated().map { i, r in
-                var v = [Float](repeating: 0, count: names.count)
-                v[0] = r.sex
-                v[1] = Float((r.age ?? 0) / 90)
                 let n = DatasetLoader.isNoPatient(r.patientID) ? 1 : counts[patientKey(r.patientID)] ?? 1
-                v[2] = Float(Foundation.log1p(Double(n)))
-                v[3] = Float(Foundation.log(sizes[i]))
-                v[4 + (r.site.flatMap { siteIndex[$0] } ?? sites.count)] = 1
-                return v
+                return vector(names: names, sex: r.sex, age: r.age, patientImages: n, bytes: sizes[i], site: r.site)
             }
         }
         return Result(names: names, train: rows(train, sizes: trainSizes), test: rows(test, sizes: testSizes))
+    }
+
+    /// One image's features in the order of `names` (as `build` named them for the training data): the one
+    /// place they are computed, for training rows and for a new image alike. Sex is 1 male, 0 female, -1
+    /// unknown; a missing age counts 0; a site not named is no site (`site_nan`).
+    static func vector(names: [String], sex: Float, age: Double?, patientImages: Int, bytes: Double,
+                       site: String?) -> [Float] {
+        let siteName = site.map { "site_" + $0 }
+        let known = siteName.map { names.contains($0) } ?? false
+        return names.map { name -> Float in
+            switch name {
+            case "sex": return sex
+            case "age_approx": return Float((age ?? 0) / 90)
+            case "n_images": return Float(Foundation.log1p(Double(patientImages)))
+            case "image_size": return Float(Foundation.log(bytes))
+            case "site_nan": return known ? 0 : 1
+            default: return name == siteName ? 1 : 0
+            }
+        }
     }
 
     /// pandas groups numeric ids by value (-1 and -1.0 alike) and the missing ones as one patient (fillna(0)).

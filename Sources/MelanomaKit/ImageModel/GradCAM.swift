@@ -32,7 +32,7 @@ public enum GradCAM {
                     return try withNoGrad {
                         let weights = try g.mean(dims: [2, 3], keepDim: true)
                         let l = try (weights * a.detach()).sum(dims: [1], keepDim: true).relu()
-                        return try untransform(try l.interpolateBilinear(height: size, width: size), variant: i)
+                        return try TTA.inverse(try l.interpolateBilinear(height: size, width: size), i)
                     }
                 }()
                 sum = try withNoGrad { try sum.map { try $0 + cam } ?? cam }
@@ -40,18 +40,5 @@ public enum GradCAM {
         }
         guard let sum else { throw RunError("no Grad-CAM computed") }
         return try withNoGrad { try (sum / Double(nTest * models.count)).squeeze(dim: 1).to(device: .cpu) }
-    }
-
-    /// The inverse of `TTA.variant` on an NCHW map: undo the flips, then the transpose.
-    static func untransform(_ x: Tensor, variant i: Int) throws -> Tensor {
-        var t: Tensor
-        switch i % 4 {
-        case 1: t = try x.flip([2])
-        case 2: t = try x.flip([3])
-        case 3: t = try x.flip([3]).flip([2])
-        default: t = x
-        }
-        if i >= 4 { t = try t.transpose(2, 3) }
-        return t
     }
 }

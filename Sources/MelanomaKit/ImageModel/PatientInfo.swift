@@ -41,38 +41,23 @@ public struct PatientInfo: Sendable, Equatable {
     /// the order of `names` (MetaFeatures' names); the notes say what was missing and how it was filled.
     public func features(names: [String], storedBytes: Int) throws -> (values: [Float], notes: [String]) {
         try validate()
-        var v = [Float](repeating: 0, count: names.count)
-        var notes: [String] = []
-        let sites = names.filter { $0.hasPrefix("site_") && $0 != "site_nan" }.map { String($0.dropFirst(5)) }
-        var siteFilled = false
-        for (i, name) in names.enumerated() {
-            switch name {
-            case "sex":
-                if let sex { v[i] = sex == "male" ? 1 : 0 } else { v[i] = -1; notes.append("sex missing: -1, as training fills it") }
-            case "age_approx":
-                if let age { v[i] = Float(age / 90) } else { notes.append("age missing: 0, as training fills it") }
-            case "n_images":
-                if nImages == nil { notes.append("n_images missing: 1 image of this patient assumed") }
-                v[i] = Float(Foundation.log1p(Double(nImages ?? 1)))
-            case "image_size":
-                v[i] = Float(Foundation.log(Double(storedBytes)))
-            case "site_nan":
-                if site == nil {
-                    v[i] = 1
-                    siteFilled = true
-                    notes.append("site missing: site_nan, as training fills it")
-                }
-            case let n where n.hasPrefix("site_"):
-                if let site, "site_" + site == n { v[i] = 1; siteFilled = true }
-            default:
-                throw RunError(.modelDir, "the model reads a metadata feature '\(name)' this program does not know")
-            }
+        let known = Set(MetaFeatures.fixedNames + ["site_nan"])
+        if let odd = names.first(where: { !known.contains($0) && !$0.hasPrefix("site_") }) {
+            throw RunError(.modelDir, "the model reads a metadata feature '\(odd)' this program does not know")
         }
-        if let site, !siteFilled {
+        let sites = names.filter { $0.hasPrefix("site_") && $0 != "site_nan" }.map { String($0.dropFirst(5)) }
+        if let site, !sites.contains(site) {
             throw FieldError(field: "site", message: "'\(site)' is not a site of this model's training data; "
                 + "one of: \(sites.joined(separator: ", ")) (or empty)")
         }
-        return (v, notes)
+        var notes: [String] = []
+        if names.contains("sex") && sex == nil { notes.append("sex missing: -1, as training fills it") }
+        if names.contains("age_approx") && age == nil { notes.append("age missing: 0, as training fills it") }
+        if names.contains("n_images") && nImages == nil { notes.append("n_images missing: 1 image of this patient assumed") }
+        if names.contains("site_nan") && site == nil { notes.append("site missing: site_nan, as training fills it") }
+        let values = MetaFeatures.vector(names: names, sex: sex.map { $0 == "male" ? 1 : 0 } ?? -1, age: age,
+                                         patientImages: nImages ?? 1, bytes: Double(storedBytes), site: site)
+        return (values, notes)
     }
 }
 

@@ -16,4 +16,18 @@ public enum TTA {
         default: return t
         }
     }
+
+    /// Undoes `variant(_, i)` on an NCHW map (Grad-CAM's maps back onto the upright image): the flips, then
+    /// the transpose.
+    public static func inverse(_ x: Tensor, _ i: Int) throws -> Tensor {
+        guard (0 ..< variants).contains(i) else { throw TorchError("TTA variant \(i) is outside 0..<8") }
+        var t: Tensor
+        switch i % 4 {
+        case 1: t = try x.flip([2])
+        case 2: t = try x.flip([3])
+        case 3: t = try x.flip([3]).flip([2])
+        default: t = x
+        }
+        return i >= 4 ? try t.transpose(2, 3) : t
+    }
 }

@@ -52,8 +52,10 @@ public struct TrainState: Codable, Sendable, Equatable {
     /// Throws naming every setting that differs from the run that wrote this state.
     public func checkCompatible(with settings: [String: String], stateFile: String) throws {
         let keys = Set(settings.keys).union(self.settings.keys).sorted()
-        let diffs = keys.filter { settings[$0] != self.settings[$0] }.map {
-            "\($0): was \(self.settings[$0] ?? "unset"), now \(settings[$0] ?? "unset")"
+        let diffs = keys.filter { settings[$0] != self.settings[$0] }.map { key in
+            // "data" is the training rows' fingerprint (Dataset.fingerprint), not a flag.
+            key == "data" ? "the training data (rows, classes, folds or metadata of train.csv / folds.csv) changed"
+                : "\(key): was \(self.settings[key] ?? "unset"), now \(settings[key] ?? "unset")"
         }
         if !diffs.isEmpty {
             throw RunError(.resume, "\(stateFile) was written with other settings (\(diffs.joined(separator: "; "))); "
@@ -130,6 +132,22 @@ public struct ResumeStore: Sendable {
         s.checkpoint = file
         try s.save(to: stateURL)
         if let previous, previous != file { try? FileManager.default.removeItem(at: modelDir.appendingPathComponent(previous)) }
+    }
+
+    /// Removes the fold's resume state, its resume checkpoints and `outputs` (file names in the model folder):
+    /// what a fresh run of the fold replaces.
+    public func clear(outputs: [String]) throws {
+        let fm = FileManager.default
+        let prefix = String(names.resumeCheckpoint(fold: fold, epoch: 0).dropLast("0.\(names.fileExtension)".count))
+        let listed = (try? fm.contentsOfDirectory(atPath: modelDir.path)) ?? []
+        let resumeFiles = listed.filter { $0.hasPrefix(prefix) && $0.hasSuffix("." + names.fileExtension) }
+        for name in [names.resumeState(fold: fold)] + outputs + resumeFiles {
+            let url = modelDir.appendingPathComponent(name)
+            guard fm.fileExists(atPath: url.path) else { continue }
+            do { try fm.removeItem(at: url) } catch {
+                throw RunError(.modelDir, "\(url.path): cannot remove an earlier run's file (\(error.localizedDescription))")
+            }
+        }
     }
 
     /// Marks the fold finished and deletes its (large) resume checkpoint; the state file stays so a

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// The original's text log: one line per epoch in train.py's format, appended to
@@ -27,6 +28,27 @@ public struct TrainLog: Sendable {
         } catch {
             throw RunError(.logDir, "cannot append to the log \(url.path): \(error.localizedDescription)")
         }
+    }
+
+    /// Removes the epoch lines of `fold` after epoch `after` from the end of the log: the lines a killed run
+    /// wrote past its last resume point, which the resumed run writes again. Earlier lines (older runs,
+    /// evaluate blocks) are kept; the log is rewritten atomically only when something is dropped.
+    public func dropEpochs(fold: Int, after: Int) throws {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return }
+        var lines = text.components(separatedBy: "\n")
+        if lines.last == "" { lines.removeLast() }
+        let count = lines.count
+        while let last = lines.last, let e = TrainLog.epoch(ofLine: last, fold: fold), e > after { lines.removeLast() }
+        guard lines.count < count else { return }
+        do { try AtomicFile.write(lines.map { $0 + "\n" }.joined(), to: url) } catch {
+            throw RunError(.logDir, "cannot rewrite the log \(url.path): \(error)")
+        }
+    }
+
+    /// The epoch of an epoch line of `fold`, nil for any other line.
+    static func epoch(ofLine line: String, fold: Int) -> Int? {
+        guard let r = line.range(of: " Fold \(fold), Epoch ") else { return nil }
+        return Int(line[r.upperBound...].prefix { $0.isNumber })
     }
 
     /// train.py's epoch line:

@@ -147,9 +147,11 @@ public final class Trainer {
         let c = config
         let fresh = TrainState(kernelType: c.kernelType, fold: c.fold, nEpochs: c.nEpochs, seed: c.seed,
                                initLR: c.initLR, settings: c.settings)
-        guard c.resume else { return fresh }
-        guard let saved = try store.load() else {
-            console("resume    fold \(c.fold): no saved state in \(c.modelDir.path), starting fresh")
+        guard c.resume, let saved = try store.load() else {
+            // A fresh run owns the fold's files: an earlier run's best checkpoint must not outlive it (a fold
+            // whose AUC never improves would leave it for predict to load) nor its resume point be continued.
+            try store.clear(outputs: EvalChoice.allCases.map { names.checkpoint($0, fold: c.fold) })
+            if c.resume { console("resume    fold \(c.fold): no saved state in \(c.modelDir.path), starting fresh") }
             return fresh
         }
         try saved.state.checkCompatible(with: c.settings, stateFile: store.stateURL.path)
@@ -157,6 +159,8 @@ public final class Trainer {
             throw RunError(.resume, "\(store.stateURL.path) was written for \(saved.state.nEpochs) epochs and "
                 + "seed \(saved.state.seed), not \(c.nEpochs) and \(c.seed)")
         }
+        // A kill between the log line and the resume point leaves a line the resumed epoch writes again.
+        if !saved.state.finished { try log.dropEpochs(fold: c.fold, after: saved.state.epochDone) }
         if saved.state.finished {
             console("resume    fold \(c.fold): already finished, nothing to train")
         } else if saved.state.epochDone > 0 {
@@ -185,6 +189,13 @@ public final class Trainer {
         let t1 = ProgressBar.now()
         let val = try Inference.run(models: [model], source: validSource, nTest: 1, device: c.device, useAMP: c.useAMP,
                                     ampDType: c.ampDType, channelsLast: c.channelsLast)
+        if let loss = val.loss, !loss.isFinite {
+            // Say where it began: a weight or running statistic, or (all finite) the outputs themselves.
+            let where_ = try firstNonFinite(model.stateDict()).map { "the model's '\($0)' holds NaN or infinity" }
+                ?? "the model's outputs overflowed"
+            throw RunError(.initLR, "fold \(c.fold), epoch \(epoch): the validation loss is \(loss); \(where_); "
+                + "nothing of this epoch was logged or saved")
+        }
         let s = try val.scores(melIdx: c.melIdx)
         return EpochRecord(fold: c.fold, epoch: epoch, lr: lr, trainLoss: trainLoss, validLoss: val.loss ?? .nan, acc: s.acc,
                            auc: s.auc, auc20: s.auc20, trainImages: images, trainSeconds: t1 - t0,
@@ -211,8 +222,12 @@ public final class Trainer {
         state.ampScale = scaler?.scale
         state.ampGrowthTracker = scaler?.growthTracker
         state.nextLR = LRSchedule.lr(epoch: r.epoch + 1, initLR: c.initLR, nEpochs: c.nEpochs)
-        let cpuModel = try model.stateDict().map { ($0.name, try $0.tensor.detach().to(device: .cpu)) }
+        let cpuModel = try finiteStateDict()
         let cpuOptim = try optimizer.stateDict().map { ($0.name, try $0.tensor.to(device: .cpu)) }
+        if let bad = try firstNonFinite(cpuOptim) {
+            throw RunError(.initLR, "fold \(c.fold), epoch \(r.epoch): the optimizer state '\(bad)' holds NaN or "
+                + "infinity; nothing of this epoch was saved")
+        }
         try store.save(state: state, model: cpuModel, optimizer: cpuOptim)
         return line
     }
@@ -263,7 +278,18 @@ public final class Trainer {
 
     /// Weights saved from the CPU so the files load anywhere.
     func saveModel(_ name: String) throws {
+        try saveTensors(try finiteStateDict(), to: config.modelDir.appendingPathComponent(name))
+    }
+
+    /// The model's state on the CPU in the standard layout, refused when a tensor holds NaN or infinity (a
+    /// checkpoint is a result: predict would turn it into NaN scores). A BatchNorm running statistic is the
+    /// usual first one.
+    func finiteStateDict() throws -> NamedTensors {
         let sd = try model.stateDict().map { ($0.name, try $0.tensor.detach().to(device: .cpu).contiguous()) }
-        try saveTensors(sd, to: config.modelDir.appendingPathComponent(name))
+        if let bad = try firstNonFinite(sd) {
+            throw RunError(.initLR, "fold \(config.fold): the model's '\(bad)' holds NaN or infinity; no checkpoint "
+                + "was written (a lower learning rate, or a batch size of at least 2, avoids it)")
+        }
+        return sd
     }
 }

@@ -117,6 +117,19 @@ public struct RunOptions: Sendable {
         }
     }
 
+    /// What training refuses on top of `validate`: BatchNorm over one value per channel gives NaN running
+    /// statistics (PyTorch refuses such a batch).
+    public func validateForTraining() throws {
+        if useMeta && batchSize < 2 {
+            throw RunError(.batchSize, "must be at least 2 with metadata: the metadata branch's BatchNorm has one "
+                + "value per feature in a batch of one, and its running statistics become NaN")
+        }
+        if batchSize < 2 && (imageSize + 31) / 32 < 2 {
+            throw RunError(.batchSize, "must be at least 2 for \(imageSize)-pixel images: the last feature map is 1x1, "
+                + "so BatchNorm sees one value per channel in a batch of one and its running statistics become NaN")
+        }
+    }
+
     /// Loads the dataset once, with the settings that change folds, labels and metadata.
     public func loadDataset() throws -> Dataset { try Dataset.load(datasetConfig) }
 

@@ -3,83 +3,6 @@ import Models
 import NN
 import Torch
 
-/// train.py: every requested fold trained in turn on the other folds, validated on its own.
-public enum TrainRun {
-    public static func run(_ o: RunOptions, pretrained: String?, resume: Bool,
-                           console: @escaping (String) -> Void) throws -> [FoldResult] {
-        try o.validate()
-        let data = try o.loadDataset()
-        describeStart(o, data: data, pretrained: pretrained, console: console)
-        if !o.device.isCUDA { try checkMemory(o, data: data, console: console) }
-        try ModelDescription.record(ModelDescription(options: o, dataset: data), modelDir: o.modelDir)
-        var results: [FoldResult] = []
-        for fold in o.folds {
-            let train = o.debugSubset(data.train.filter { $0.fold != fold }, multiple: 5)
-            let valid = o.debugSubset(data.train.filter { $0.fold == fold }, multiple: 5)
-            guard !train.isEmpty, !valid.isEmpty else {
-                throw RunError(.folds, "fold \(fold) has \(train.count) training and \(valid.count) validation rows; "
-                    + "both must be non-empty")
-            }
-            let model = try o.makeModel(nMetaFeatures: data.nMetaFeatures, seed: o.seed)
-            if let pretrained {
-                let report = try model.enet.loadPretrained(from: URL(fileURLWithPath: pretrained))
-                if fold == o.folds.first { console("pretrained \(report)") }
-            }
-            let config = o.trainerConfig(fold: fold, melIdx: data.melIdx, resume: resume)
-            console("fold \(fold)    \(train.count) train / \(valid.count) valid rows, \(o.epochsToRun) epochs")
-            let trainer = Trainer(config: config, model: model, train: try o.loader(train, training: true),
-                                  valid: try o.loader(valid, training: false), console: console)
-            results.append(try trainer.run())
-        }
-        return results
-    }
-}
-
-extension TrainRun {
-    /// What the run starts from: the data, where the backbone's weights come from, and the settings that
-    /// silently differ from what a reader of the command would expect.
-    static func describeStart(_ o: RunOptions, data: Dataset, pretrained: String?, console: (String) -> Void) {
-        let external = data.train.filter(\.isExt).count
-        console("data      \(data.train.count) training rows (\(external) external), "
-            + "\(data.classes.count) classes, mel_idx \(data.melIdx)"
-            + (o.useMeta ? ", \(data.nMetaFeatures) metadata features" : ""))
-        if o.kernelType.contains("ext") && external == 0 {
-            console("warning   the kernel name says external data, but \(o.datasetConfig.externalCSV) is absent: "
-                + "training on the 2020 rows alone")
-        }
-        if let pretrained {
-            console("backbone  \(o.enetType) from ImageNet weights in \(URL(fileURLWithPath: pretrained).standardizedFileURL.path)")
-            return
-        }
-        console("backbone  \(o.enetType) from random weights (the original started every backbone from ImageNet "
-            + "weights: see the README's \"Pretrained weights\")")
-        if o.epochsToRun >= 10 && (external > 0 || data.train.count > 5000) {
-            console("warning   this looks like a full run (\(o.epochsToRun) epochs, \(data.train.count) rows) but starts "
-                + "from random weights")
-        }
-    }
-
-    /// Measures a CPU training step of this configuration and refuses one that cannot fit (see
-    /// `MemoryEstimate`). Returns the estimate.
-    @discardableResult
-    public static func checkMemory(_ o: RunOptions, data: Dataset, console: (String) -> Void) throws -> MemoryEstimate {
-        let memory = try MemoryEstimate.measure(o, nMetaFeatures: data.nMetaFeatures)
-        console("memory    \(memory)")
-        guard memory.fits else {
-            let smaller = memory.largestBatch.map { $0 >= 2 ? "a batch of at most \($0), " : "" } ?? ""
-            throw RunError(.batchSize, "a training step needs \(memory); try \(smaller)a smaller image size, "
-                + "or a GPU (the CUDA device)")
-        }
-        return memory
-    }
-
-    /// The estimate alone (train --check-memory): validates, reads the data, measures, trains nothing.
-    public static func memoryOnly(_ o: RunOptions, console: (String) -> Void) throws -> MemoryEstimate {
-        try o.validate()
-        return try checkMemory(o, data: try o.loadDataset(), console: console)
-    }
-}
-
 /// Loads one fold's checkpoint into a fresh model (the original's `module.` prefix is accepted).
 func loadFoldModel(_ o: RunOptions, nMeta: Int, eval: EvalChoice, fold: Int) throws -> MelanomaNet {
     let url = URL(fileURLWithPath: o.modelDir).appendingPathComponent(o.names.checkpoint(eval, fold: fold))
@@ -88,6 +11,9 @@ func loadFoldModel(_ o: RunOptions, nMeta: Int, eval: EvalChoice, fold: Int) thr
     }
     let model = try o.makeModel(nMetaFeatures: nMeta, seed: o.seed)
     try model.load(contentsOf: url, strict: true)
+    if let bad = try firstNonFinite(model.stateDict()) {
+        throw RunError("\(url.path): '\(bad)' holds NaN or infinity, so every prediction would be NaN; retrain fold \(fold)")
+    }
     try model.to(device: o.device)
     if o.channelsLast { try model.toChannelsLast() }
     model.eval()
@@ -105,6 +31,9 @@ public enum EvaluateRun {
     public static func run(_ o: RunOptions, eval: EvalChoice, oofDir: String,
                            console: @escaping (String) -> Void) throws -> Output {
         try o.validate()
+        try RunFolders.checkWritable(oofDir, setting: .oofDir)
+        try RunFolders.checkWritable(o.logDir, setting: .logDir)
+        RunFolders.removeStaleTemporaries(oofDir)
         let data = try o.loadDataset()
         var rows: [OOFPrediction] = []
         var probs: [[Double]] = [], classIndex: [Int] = [], classCount = data.classes.count  // every class, for reports
@@ -146,6 +75,8 @@ public enum PredictRun {
     public static func run(_ o: RunOptions, eval: EvalChoice, subDir: String,
                            console: @escaping (String) -> Void) throws -> URL {
         try o.validate()
+        try RunFolders.checkWritable(subDir, setting: .subDir)
+        RunFolders.removeStaleTemporaries(subDir)
         let data = try o.loadDataset()
         let test = o.debugSubset(data.test, multiple: 3)
         guard !test.isEmpty else { throw DataError(file: o.datasetConfig.testCSV, "no rows to predict") }

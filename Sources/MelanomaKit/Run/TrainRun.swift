@@ -1,0 +1,107 @@
+import Foundation
+import Models
+import NN
+import Torch
+
+/// train.py: every requested fold trained in turn on the other folds, validated on its own.
+public enum TrainRun {
+    public static func run(_ o: RunOptions, pretrained: String?, resume: Bool,
+                           console: @escaping (String) -> Void) throws -> [FoldResult] {
+        try o.validate()
+        try o.validateForTraining()
+        let lock = try claimFolders(o, console: console)
+        defer { lock.release() }
+        let data = try o.loadDataset()
+        let splits = try o.folds.map { try trainingSplit(o, data: data, fold: $0) }
+        describeStart(o, data: data, pretrained: pretrained, console: console)
+        if !o.device.isCUDA { try checkMemory(o, data: data, console: console) }
+        try ModelDescription.record(ModelDescription(options: o, dataset: data), modelDir: o.modelDir)
+        var results: [FoldResult] = []
+        for (fold, (train, valid)) in zip(o.folds, splits) {
+            let model = try o.makeModel(nMetaFeatures: data.nMetaFeatures, seed: o.seed)
+            if let pretrained {
+                let report = try model.enet.loadPretrained(from: URL(fileURLWithPath: pretrained))
+                if fold == o.folds.first { console("pretrained \(report)") }
+            }
+            var config = o.trainerConfig(fold: fold, melIdx: data.melIdx, resume: resume)
+            config.settings["data"] = data.fingerprint
+            console("fold \(fold)    \(train.count) train / \(valid.count) valid rows, \(o.epochsToRun) epochs")
+            let trainer = Trainer(config: config, model: model, train: try o.loader(train, training: true),
+                                  valid: try o.loader(valid, training: false), console: console)
+            results.append(try trainer.run())
+        }
+        return results
+    }
+
+    /// Folders, the lock and stale temporaries before the data is read: failures here cost nothing.
+    static func claimFolders(_ o: RunOptions, console: (String) -> Void) throws -> RunLock {
+        try RunFolders.checkWritable(o.modelDir, setting: .modelDir)
+        try RunFolders.checkWritable(o.logDir, setting: .logDir)
+        let lock = try RunLock(modelDir: URL(fileURLWithPath: o.modelDir), kernelType: o.kernelType)
+        for dir in [o.modelDir, o.logDir] {
+            for name in RunFolders.removeStaleTemporaries(dir) { console("removed   \(name) (left by a killed run)") }
+        }
+        return lock
+    }
+
+    /// What the run starts from: the data, where the backbone's weights come from, and the settings that
+    /// silently differ from what a reader of the command would expect.
+    static func describeStart(_ o: RunOptions, data: Dataset, pretrained: String?, console: (String) -> Void) {
+        let external = data.train.filter(\.isExt).count
+        console("data      \(data.train.count) training rows (\(external) external), "
+            + "\(data.classes.count) classes, mel_idx \(data.melIdx)"
+            + (o.useMeta ? ", \(data.nMetaFeatures) metadata features" : ""))
+        if o.kernelType.contains("ext") && external == 0 {
+            console("warning   the kernel name says external data, but \(o.datasetConfig.externalCSV) is absent: "
+                + "training on the 2020 rows alone")
+        }
+        if let pretrained {
+            console("backbone  \(o.enetType) from ImageNet weights in \(URL(fileURLWithPath: pretrained).standardizedFileURL.path)")
+            return
+        }
+        console("backbone  \(o.enetType) from random weights (the original started every backbone from ImageNet "
+            + "weights: see the README's \"Pretrained weights\")")
+        if o.epochsToRun >= 10 && (external > 0 || data.train.count > 5000) {
+            console("warning   this looks like a full run (\(o.epochsToRun) epochs, \(data.train.count) rows) but starts "
+                + "from random weights")
+        }
+    }
+
+    /// Measures a CPU training step of this configuration and refuses one that cannot fit (see
+    /// `MemoryEstimate`). Returns the estimate.
+    @discardableResult
+    public static func checkMemory(_ o: RunOptions, data: Dataset, console: (String) -> Void) throws -> MemoryEstimate {
+        let memory = try MemoryEstimate.measure(o, nMetaFeatures: data.nMetaFeatures)
+        console("memory    \(memory)")
+        guard memory.fits else {
+            let smaller = memory.largestBatch.map { $0 >= 2 ? "a batch of at most \($0), " : "" } ?? ""
+            throw RunError(.batchSize, "a training step needs \(memory); try \(smaller)a smaller image size, "
+                + "or a GPU (the CUDA device)")
+        }
+        return memory
+    }
+
+    /// The estimate alone (train --check-memory): validates, reads the data, measures, trains nothing.
+    public static func memoryOnly(_ o: RunOptions, console: (String) -> Void) throws -> MemoryEstimate {
+        try o.validate()
+        return try checkMemory(o, data: try o.loadDataset(), console: console)
+    }
+}
+
+
+/// A fold's training and validation rows, refused before any fold trains when they cannot give a result:
+/// BatchNorm needs two training rows, and an AUC needs a melanoma among the validation rows (without one
+/// every epoch logs auc nan and no best checkpoint is written).
+func trainingSplit(_ o: RunOptions, data: Dataset, fold: Int) throws -> (train: [Sample], valid: [Sample]) {
+    let train = o.debugSubset(data.train.filter { $0.fold != fold }, multiple: 5)
+    let valid = o.debugSubset(data.train.filter { $0.fold == fold }, multiple: 5)
+    guard train.count >= 2, !valid.isEmpty else {
+        throw RunError(.folds, "fold \(fold) has \(train.count) training and \(valid.count) validation rows; "
+            + "training needs at least 2 and validation at least 1")
+    }
+    guard valid.contains(where: { $0.target == data.melIdx }) else {
+        throw RunError(.folds, "fold \(fold): none of its \(valid.count) validation rows is melanoma, so its AUC is "
+            + "undefined and no best checkpoint could be chosen; run `melanoma check-data`, or leave the fold out")
+    }
+    return (train, valid)
+}
