@@ -19,7 +19,7 @@ struct Doctor: ParsableCommand {
         print("libtorch      \(version)")
         if version != "2.11.0" { problems.append("libtorch is \(version), expected 2.11.0") }
         print("cpu threads   \(LibTorch.numThreads) (of \(ProcessInfo.processInfo.activeProcessorCount) cores), "
-            + "OpenMP wait policy \(ProcessInfo.processInfo.environment["OMP_WAIT_POLICY"] ?? "libgomp's default (spin)")")
+            + "OpenMP wait policy \(ThreadPolicy.description)")
         do {
             let a = try Tensor([1, 2, 3, 4] as [Float], shape: [2, 2])
             let s = try a.matmul(a).sum().item()

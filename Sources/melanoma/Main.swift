@@ -15,7 +15,7 @@ struct MelanomaCommand: ParsableCommand {
     )
 
     static func main() {
-        ThreadPolicy.passiveUnlessChosen()
+        ThreadPolicy.passiveWhenShared()
         main(nil)
     }
 }
