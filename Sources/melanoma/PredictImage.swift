@@ -12,10 +12,7 @@ struct ModelFlags: ParsableArguments {
     var modelDir = RunFlags.defaults.modelDir
     @Option(name: .flag("--kernel-type"), help: "A model's name; repeat to average several models.")
     var kernelTypes: [String] = []
-    @Option(name: .flag("--eval"), help: "Checkpoint: best, best_20 or final.")
-    var eval = EvalChoice.best.rawValue
-    @Option(name: .flag("--n-test"), help: "TTA variants (1-8).")
-    var nTest = RunFlags.defaults.nTest
+    @OptionGroup var inference: InferenceFlags  // --eval, --n-test
     @Option(name: .flag("--device"), help: "cpu, cuda or cuda:N.")
     var device = "cpu"
     // Checkpoints without {kernel}.json: predict's flags.
@@ -38,9 +35,7 @@ struct ModelFlags: ParsableArguments {
 
     func load() throws -> ImagePredictor {
         guard !kernelTypes.isEmpty else { throw ValidationError("give --kernel-type (one or more)") }
-        guard let choice = EvalChoice(rawValue: eval) else {
-            throw ValidationError("--eval must be best, best_20 or final, got '\(eval)'")
-        }
+        let choice = try inference.choice()
         let dev = try Device(parsing: device)
         let models = try kernelTypes.map { k -> LoadedModel in
             let url = ModelDescription.url(modelDir: modelDir, kernelType: k)
@@ -60,7 +55,7 @@ struct ModelFlags: ParsableArguments {
             o.modelDir = modelDir
             return try LoadedModel(description: try ModelDescription.describing(o), modelDir: modelDir, eval: choice, device: dev)
         }
-        return try ImagePredictor(models: models, nTest: nTest, device: dev)
+        return try ImagePredictor(models: models, nTest: inference.nTest, device: dev)
     }
 }
 

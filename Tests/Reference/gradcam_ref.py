@@ -14,6 +14,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
+from original_tta import get_trans
 
 d, n_test, mel, size, out_dim = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 n_meta, dims = int(sys.argv[6]), [int(v) for v in sys.argv[7].split(",")]
@@ -38,17 +39,6 @@ class Net(nn.Module):
             h = torch.cat([h, self.meta(meta)], 1)
         return self.myfc(h)
 
-
-def get_trans(img, I):
-    if I >= 4:
-        img = img.transpose(2, 3)
-    if I % 4 == 1:
-        return img.flip(2)
-    if I % 4 == 2:
-        return img.flip(3)
-    if I % 4 == 3:
-        return img.flip(2).flip(3)
-    return img
 
 
 def untrans(m, I):
