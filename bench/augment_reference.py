@@ -1,6 +1,7 @@
 """Python side of `melanoma bench augment`: the original's decode + train transform in a torch DataLoader.
 
 Usage: augment_reference.py IMAGE_DIR IMAGE_SIZE WORKERS BATCH EPOCHS
+With albumentations 2.x first on PYTHONPATH, the same list in 2.x names (bench/albu2_transforms.py).
 Reads every *.jpg of IMAGE_DIR like the original MelanomaDataset (cv2.imread, BGR -> RGB, get_transforms(S)[0],
 float32, HWC -> CHW) and prints one JSON line: images per second over the epochs after the first (warm-up).
 """
@@ -15,7 +16,17 @@ import numpy as np  # noqa: E402
 import cv2  # noqa: E402
 import torch  # noqa: E402
 from torch.utils.data import DataLoader, Dataset  # noqa: E402
-from aug_albu import original_transforms  # noqa: E402
+from importlib.metadata import version  # noqa: E402
+
+# Which albumentations comes first on the path, read without importing it (0.4.6 needs aug_albu's stubs first).
+ALBUMENTATIONS = version("albumentations")
+if ALBUMENTATIONS.startswith("2."):
+    from albu2_transforms import original_transforms as albu2_train  # noqa: E402
+
+    def original_transforms(size):
+        return albu2_train(size), None
+else:
+    from aug_albu import original_transforms  # noqa: E402
 
 
 class MelanomaImages(Dataset):
@@ -52,6 +63,7 @@ def main():
     images = sum(k for _, k in measured)
     print(json.dumps({"images_per_s": images / seconds, "images": images, "seconds": seconds,
                       "cv2": cv2.__version__, "cv2_threads": cv2.getNumThreads(),
+                      "albumentations": ALBUMENTATIONS,
                       "glibc_tunables": os.environ.get("GLIBC_TUNABLES", "")}))
 
 

@@ -28,6 +28,9 @@ struct BenchAugment: ParsableCommand {
     var python: String?
     @Option(name: .flag("--malloc"), help: "malloc regime for both sides: keep (raised mmap/trim thresholds) or default.")
     var malloc = "keep"
+    @Option(name: .flag("--albumentations2"),
+            help: "A folder holding albumentations 2.x (pip install --target): the reference runs the same transform list in 2.x names instead of the original's 0.4.6.")
+    var albumentations2: String?
     @Flag(name: .flag("--no-reference"), help: "Skip the python reference.")
     var noReference = false
     @Option(name: .flag("--work-dir"), help: "Folder for the synthetic JPEGs (default: a temporary folder).")
@@ -47,6 +50,10 @@ struct BenchAugment: ParsableCommand {
         default: throw ValidationError("--malloc is keep or default")
         }
         let root = URL(fileURLWithPath: workDir ?? NSTemporaryDirectory()).appendingPathComponent("melanoma-bench-augment")
+        if let albumentations2 {
+            env["PYTHONPATH"] = URL(fileURLWithPath: albumentations2).standardizedFileURL.path
+                + (env["PYTHONPATH"].map { ":" + $0 } ?? "")
+        }
         let py = python ?? env["MELANOMA_PYTHON"] ?? FileManager.default.currentDirectoryPath + "/.venv/bin/python"
         let script = FileManager.default.currentDirectoryPath + "/bench/augment_reference.py"
         if !noReference && !FileManager.default.fileExists(atPath: script) {
@@ -54,7 +61,8 @@ struct BenchAugment: ParsableCommand {
         }
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; workers \(numWorkers), batch \(batchSize), "
             + "\(count) images, \(epochs) measured epoch(s) after 1 warm-up; malloc \(malloc)"
-            + (malloc == "keep" ? " (mallopt here, GLIBC_TUNABLES=\(MallocRegime.tunables) for python)" : ""))
+            + (malloc == "keep" ? " (mallopt here, GLIBC_TUNABLES=\(MallocRegime.tunables) for python)" : "")
+            + "; reference: albumentations " + (albumentations2 == nil ? "0.4.6 (the original's)" : "2.x from \(albumentations2!)"))
         print("stored  size   ours img/s  ours full-decode  python img/s  ratio  ratio(full-decode)")
         for s in stored {
             let dir = root.appendingPathComponent("\(s)")
