@@ -61,28 +61,13 @@ struct AugmentPreview: ParsableCommand {
 }
 
 enum PreviewInputs {
-    static let extensions: Set<String> = ["jpg", "jpeg", "png"]
-
-    /// Image paths from --images (files or folders, sorted) or the data folder's train/ directory.
+    /// Image paths from --images (files or folders) or the data folder's train/ directory.
     static func list(images: [String], dataDir: String?, dataFolder: Int) throws -> [String] {
         var roots = images
         if roots.isEmpty, let dataDir {
             roots = ["\(dataDir)/jpeg-melanoma-\(dataFolder)x\(dataFolder)/train"]
         }
         guard !roots.isEmpty else { throw ValidationError("give --images or --data-dir") }
-        var files: [String] = []
-        let fm = FileManager.default
-        for root in roots {
-            var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: root, isDirectory: &isDir) else { throw ValidationError("\(root): no such file or folder") }
-            if isDir.boolValue {
-                let names = try fm.contentsOfDirectory(atPath: root).filter { extensions.contains(($0 as NSString).pathExtension.lowercased()) }
-                files += names.sorted().map { "\(root)/\($0)" }
-            } else {
-                files.append(root)
-            }
-        }
-        guard !files.isEmpty else { throw ValidationError("no .jpg/.jpeg/.png images under \(roots.joined(separator: ", "))") }
-        return files
+        return try ImagePaths.expand(roots)
     }
 }

@@ -97,7 +97,7 @@ struct PredictImage: ParsableCommand {
             if meta != nil && (age != nil || sex != nil || site != nil || nImages != nil) {
                 throw ValidationError("give --meta or --age/--sex/--site/--n-images, not both")
             }
-            let files = try imageFiles(inputs)
+            let files = try ImagePaths.expand(inputs)
             let predictor = try model.load()
             let table = try meta.map { try PatientInfo.table(csv: $0) }
             let flagsInfo = PatientInfo(age: age, sex: sex, site: site, nImages: nImages)
@@ -130,25 +130,6 @@ struct PredictImage: ParsableCommand {
                 for r in results { json ? printJSON(r) : printRow(r) }
             }
         }
-    }
-
-    func imageFiles(_ inputs: [String]) throws -> [String] {
-        var out: [String] = []
-        for p in inputs {
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: p, isDirectory: &isDir) else {
-                throw ValidationError("\(p): no such file or folder")
-            }
-            if isDir.boolValue {
-                let names = try FileManager.default.contentsOfDirectory(atPath: p).sorted()
-                out += names.filter { ["jpg", "jpeg", "png"].contains(($0 as NSString).pathExtension.lowercased()) }
-                    .map { (p as NSString).appendingPathComponent($0) }
-            } else {
-                out.append(p)
-            }
-        }
-        guard !out.isEmpty else { throw ValidationError("no JPEG or PNG images in \(inputs.joined(separator: ", "))") }
-        return out
     }
 
     func printHeader(_ p: ImagePredictor) {
