@@ -112,17 +112,25 @@ public final class ImagePredictor: @unchecked Sendable {
                 + "\(maxPixels) pixels")
         }
         var pixels: [[Float]] = [], meta: [[Float]] = [], notes: [String] = []
+        // Models of an ensemble often share an input size or a data folder: each decode and each stored-size
+        // measurement (a resize and a JPEG encode) is done once per image.
+        var inputs: [Int: [Float]] = [:], storedBytes: [[Int]: Int] = [:]
         for m in models {
             let d = m.description
-            let pipeline = AugmentPipeline(.validation(imageSize: d.imageSize))
-            let decoded = try Image(data: input.data, minSide: pipeline.config.decodeMinSide, name: input.name)
-            var rng = SampleRandom(seed: 0, epoch: 0, index: 0)
-            var px = [Float](repeating: 0, count: 3 * d.imageSize * d.imageSize)
-            try px.withUnsafeMutableBufferPointer { try pipeline.transform(decoded, using: &rng, into: $0.baseAddress!) }
-            pixels.append(px)
+            if inputs[d.imageSize] == nil {
+                let pipeline = AugmentPipeline(.validation(imageSize: d.imageSize))
+                let decoded = try Image(data: input.data, minSide: pipeline.config.decodeMinSide, name: input.name)
+                var rng = SampleRandom(seed: 0, epoch: 0, index: 0)
+                var px = [Float](repeating: 0, count: 3 * d.imageSize * d.imageSize)
+                try px.withUnsafeMutableBufferPointer { try pipeline.transform(decoded, using: &rng, into: $0.baseAddress!) }
+                inputs[d.imageSize] = px
+            }
+            pixels.append(inputs[d.imageSize]!)
             if d.useMeta {
-                let bytes = try StoredImageSize.bytes(of: input.data, dataFolder: d.dataFolder, jpegQuality: d.jpegQuality,
-                                                      name: input.name)
+                let key = [d.dataFolder, d.jpegQuality]
+                let bytes = try storedBytes[key] ?? StoredImageSize.bytes(of: input.data, dataFolder: d.dataFolder,
+                                                                          jpegQuality: d.jpegQuality, name: input.name)
+                storedBytes[key] = bytes
                 let f = try input.info.features(names: d.metaFeatures, storedBytes: bytes)
                 meta.append(f.values)
                 for n in f.notes where !notes.contains(n) { notes.append(n) }
