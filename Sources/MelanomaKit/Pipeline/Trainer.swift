@@ -210,19 +210,20 @@ public final class Trainer {
         console(line)
         try log.append(line)
         try history.append(r)
+        // One copy of the weights on the CPU, checked once, serves the best checkpoints and the resume point.
+        let cpuModel = try finiteStateDict()
         if r.auc > state.aucMax {
-            try saveModel(names.best(fold: c.fold))
+            try saveModel(names.best(fold: c.fold), cpuModel)
             state.aucMax = r.auc
         }
         if r.auc20 > state.auc20Max {
-            try saveModel(names.best20(fold: c.fold))
+            try saveModel(names.best20(fold: c.fold), cpuModel)
             state.auc20Max = r.auc20
         }
         state.epochDone = r.epoch
         state.ampScale = scaler?.scale
         state.ampGrowthTracker = scaler?.growthTracker
         state.nextLR = LRSchedule.lr(epoch: r.epoch + 1, initLR: c.initLR, nEpochs: c.nEpochs)
-        let cpuModel = try finiteStateDict()
         let cpuOptim = try optimizer.stateDict().map { ($0.name, try $0.tensor.to(device: .cpu)) }
         if let bad = try firstNonFinite(cpuOptim) {
             throw RunError(.initLR, "fold \(c.fold), epoch \(r.epoch): the optimizer state '\(bad)' holds NaN or "
@@ -276,9 +277,9 @@ public final class Trainer {
         return (losses.reduce(0, +) / Double(losses.count), images)
     }
 
-    /// Weights saved from the CPU so the files load anywhere.
-    func saveModel(_ name: String) throws {
-        try saveTensors(try finiteStateDict(), to: config.modelDir.appendingPathComponent(name))
+    /// Weights saved from the CPU so the files load anywhere (`weights`: the current ones unless given).
+    func saveModel(_ name: String, _ weights: NamedTensors? = nil) throws {
+        try saveTensors(try weights ?? finiteStateDict(), to: config.modelDir.appendingPathComponent(name))
     }
 
     /// The model's state on the CPU in the standard layout, refused when a tensor holds NaN or infinity (a
