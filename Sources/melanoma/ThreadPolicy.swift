@@ -8,9 +8,16 @@ import Foundation
 /// the process begins: unless `OMP_WAIT_POLICY` is set, `melanoma` looks at how busy the other cores are
 /// for 0.2 s and, when others already use half a core or more, starts itself again with the passive policy.
 enum ThreadPolicy {
+    /// The commands whose work runs in libtorch's thread pool (and doctor, which reports the choice); the
+    /// others skip the 0.2 s look.
+    static let torchCommands: Set<String> = ["train", "evaluate", "predict", "demo", "predict-image", "serve", "bench",
+                                             "doctor"]
+
     static func passiveWhenShared() {
         let env = ProcessInfo.processInfo.environment
-        guard env["OMP_WAIT_POLICY"] == nil, let busy = busyCores(), busy >= 0.5 else { return }
+        let command = CommandLine.arguments.dropFirst().first ?? ""
+        guard env["OMP_WAIT_POLICY"] == nil, torchCommands.contains(command), let busy = busyCores(), busy >= 0.5
+        else { return }
         setenv("OMP_WAIT_POLICY", "PASSIVE", 1)
         setenv("MELANOMA_BUSY_CORES", String(format: "%.1f", busy), 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
