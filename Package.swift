@@ -31,6 +31,8 @@ let package = Package(
                 .unsafeFlags([
                     "-I\(torch)/include", "-I\(torch)/include/torch/csrc/api/include",
                     "-std=c++17", "-D_GLIBCXX_USE_CXX11_ABI=1", "-O2", "-w",
+                    // c10d's Gloo process group; the gloo headers come from Debian's libgloo-dev.
+                    "-DUSE_C10D_GLOO",
                 ]),
             ],
             linkerSettings: [
@@ -81,7 +83,7 @@ let package = Package(
             ]
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "TorchTests", dependencies: ["Torch", "TestSupport"]),
+        .testTarget(name: "TorchTests", dependencies: ["Torch", "Basics", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up everything the build needs, idempotently: Debian packages (OpenCV core/imgproc,
-# libjpeg-turbo, libpng), a project-local virtualenv with the PyPI torch==2.11.0 wheel whose
+# libjpeg-turbo, libpng, gloo's headers), a project-local virtualenv with the PyPI torch==2.11.0 wheel whose
 # libtorch we link against, and (with --test) the python reference libraries the tests use.
 # Usage: scripts/setup.sh [--test]
 set -euo pipefail
@@ -12,7 +12,8 @@ WANT_TEST=0
 say() { printf '[setup] %s\n' "$*"; }
 
 # 1. Debian packages
-APT_PKGS="libopencv-core-dev libopencv-imgproc-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev pkg-config"
+# libgloo-dev: only its headers, which c10d's ProcessGroupGloo.hpp includes (the gloo code is libtorch's).
+APT_PKGS="libopencv-core-dev libopencv-imgproc-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev pkg-config libgloo-dev"
 missing=""
 for p in $APT_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then
