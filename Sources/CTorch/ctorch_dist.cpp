@@ -48,6 +48,80 @@ std::shared_ptr<::gloo::transport::Device> gloo_device(const std::string &host) 
   return c10d::ProcessGroupGloo::createDefaultDevice();
 }
 
+// Before Gloo connects the workers (which with a wrong world size would wait until the timeout):
+// every rank is claimed once and every worker was started with the same world size.
+void check_membership(c10d::Store &store, int rank, int world, std::chrono::milliseconds timeout) {
+  const std::string r = std::to_string(rank);
+  if (store.add("rank_claims/" + r, 1) > 1)
+    throw std::runtime_error("two workers claim rank " + r + " (RANK must differ between the workers)");
+  store.set("world_size/" + r, std::to_string(world));
+  auto sizeOf = [&](int k) {
+    const std::string key = "world_size/" + std::to_string(k);
+    store.wait({key}, timeout);
+    auto v = store.get(key);
+    return std::stoi(std::string(v.begin(), v.end()));
+  };
+  if (rank != 0) {
+    int w0 = sizeOf(0);
+    if (w0 != world)
+      throw std::runtime_error("this worker (rank " + r + ") was started with a world size of " +
+                               std::to_string(world) + ", rank 0 with " + std::to_string(w0));
+    return;
+  }
+  for (int k = 1; k < world; k++) {
+    int wk = sizeOf(k);
+    if (wk != world)
+      throw std::runtime_error("rank " + std::to_string(k) + " was started with a world size of " + std::to_string(wk) +
+                               ", this worker (rank 0) with " + std::to_string(world));
+  }
+}
+
+// A collective over many tensors of different shapes (a model's parameters): c10d takes one tensor per
+// call, so tensors of each dtype and device travel as one flat buffer and are copied back, as torch's
+// _broadcast_coalesced does.
+template <typename F> void coalesced(const std::vector<at::Tensor> &ts, F &&collective) {
+  std::vector<std::vector<at::Tensor>> groups;
+  for (const auto &t : ts) {
+    auto same = std::find_if(groups.begin(), groups.end(), [&](const std::vector<at::Tensor> &g) {
+      return g[0].scalar_type() == t.scalar_type() && g[0].device() == t.device();
+    });
+    if (same == groups.end()) groups.push_back({t}); else same->push_back(t);
+  }
+  at::NoGradGuard no_grad;
+  for (auto &g : groups) {
+    std::vector<at::Tensor> parts;
+    for (auto &t : g) parts.push_back(t.reshape({-1}));
+    std::vector<at::Tensor> flat{g.size() == 1 && g[0].is_contiguous() ? g[0] : at::cat(parts)};
+    collective(flat);
+    if (flat[0].data_ptr() == g[0].data_ptr()) continue;
+    int64_t offset = 0;
+    for (auto &t : g) {
+      t.copy_(flat[0].narrow(0, offset, t.numel()).view(t.sizes()));
+      offset += t.numel();
+    }
+  }
+}
+
+// Depthwise convolution weights ([C, 1, k, k]) are both contiguous and channels-last, and the Reducer
+// keeps the strides they had while backward makes channels-last gradients; it copies those instead of
+// viewing them (a few small tensors) and says so once per process in a three-line warning. That warning is
+// dropped; every other goes to the handler that was there.
+struct QuietStridesWarning : c10::WarningHandler {
+  c10::WarningHandler *next;
+  explicit QuietStridesWarning(c10::WarningHandler *n) : next(n) {}
+  void process(const c10::Warning &w) override {
+    if (w.msg().find("Grad strides do not match bucket view strides") != std::string::npos) return;
+    next->process(w);
+  }
+};
+
+void quiet_strides_warning() {
+  static QuietStridesWarning *installed = nullptr;
+  if (installed) return;
+  installed = new QuietStridesWarning(c10::WarningUtils::get_warning_handler());
+  c10::WarningUtils::set_warning_handler(installed);
+}
+
 } // namespace
 
 extern "C" {
@@ -80,6 +154,7 @@ ct_dist_group ct_dist_init(const char *addr, int port, int is_server, int rank, 
     auto tcp = c10::make_intrusive<c10d::TCPStore>(std::string(addr), o);
     // As torch's init_process_group: the group's keys live under a prefix, clear of a launcher's own.
     c10::intrusive_ptr<c10d::Store> store = c10::make_intrusive<c10d::PrefixStore>("melanoma_pg", tcp);
+    check_membership(*store, rank, world, ms(timeout_s));
     auto g = std::make_unique<Group>();
     g->store = store;
     g->rank = rank;
@@ -137,20 +212,22 @@ void ct_dist_free_bytes(uint8_t *p) { free(p); }
 
 int ct_dist_allreduce_sum(ct_dist_group g, const ct_tensor *ts, int n, ct_error *err) {
   CT_TRY(-1, {
-    auto v = list(ts, n);
-    c10d::AllreduceOptions o;
-    o.reduceOp = c10d::ReduceOp::SUM;
-    G(g).pg->allreduce(v, o)->wait();
+    coalesced(list(ts, n), [&](std::vector<at::Tensor> &flat) {
+      c10d::AllreduceOptions o;
+      o.reduceOp = c10d::ReduceOp::SUM;
+      G(g).pg->allreduce(flat, o)->wait();
+    });
     return 0;
   })
 }
 
 int ct_dist_broadcast(ct_dist_group g, const ct_tensor *ts, int n, int root, ct_error *err) {
   CT_TRY(-1, {
-    auto v = list(ts, n);
-    c10d::BroadcastOptions o;
-    o.rootRank = root;
-    G(g).pg->broadcast(v, o)->wait();
+    coalesced(list(ts, n), [&](std::vector<at::Tensor> &flat) {
+      c10d::BroadcastOptions o;
+      o.rootRank = root;
+      G(g).pg->broadcast(flat, o)->wait();
+    });
     return 0;
   })
 }
@@ -165,6 +242,7 @@ int ct_dist_barrier(ct_dist_group g, ct_error *err) {
 ct_reducer ct_reducer_new(ct_dist_group g, const ct_tensor *params, int n, double bucket_mb, int find_unused,
                           ct_error *err) {
   CT_TRY(nullptr, {
+    quiet_strides_warning();
     auto ps = list(params, n);
     const size_t first = 1 << 20, cap = (size_t)(bucket_mb * (1 << 20));
     std::vector<bool> sparse(ps.size(), false);

@@ -7,13 +7,14 @@ import MelanomaKit
 enum Interruption {
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
 
-    /// Installs the handlers; `message` is computed when the signal arrives.
-    static func explain(_ message: @escaping @Sendable () -> String) {
+    /// Installs the handlers; `message` is computed when the signal arrives (nil: exit without a word, as
+    /// the workers of a job other than rank 0 do).
+    static func explain(_ message: @escaping @Sendable () -> String?) {
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
-                FileHandle.standardError.write(Data(("\ninterrupted: " + message() + "\n").utf8))
+                if let text = message() { FileHandle.standardError.write(Data(("\ninterrupted: " + text + "\n").utf8)) }
                 _exit(130)  // no exit handlers: other threads are inside libtorch, and every file is written atomically
             }
             source.resume()

@@ -32,9 +32,45 @@ struct Train: ParsableCommand {
     @Flag(name: .flag("--check-memory"),
           help: "Measure what a CPU training step of these settings needs (model, batch, image size), print it and stop.")
     var checkMemory = false
+    @Option(name: .flag("--nproc-per-node"), parsing: .unconditional,
+            help: "Data-parallel workers to start on this machine (one per GPU with --device cuda); --batch-size stays the whole batch.")
+    var nprocPerNode: Int?
+    @Option(name: .flag("--nnodes"), parsing: .unconditional, help: "Machines in the job (run the same command on each).")
+    var nnodes = 1
+    @Option(name: .flag("--node-rank"), parsing: .unconditional, help: "This machine's number in the job, 0...nnodes-1.")
+    var nodeRank = 0
+    @Option(name: .flag("--master-addr"), help: "Address of the --node-rank 0 machine, which hosts the job's store (default 127.0.0.1).")
+    var masterAddr: String?
+    @Option(name: .flag("--master-port"), parsing: .unconditional,
+            help: "Port of the job's store (default: a free one on one machine, 29500 on several).")
+    var masterPort: Int?
+    @Option(name: .flag("--dist-timeout"), parsing: .unconditional,
+            help: "Seconds workers wait for each other, to start and in every collective.")
+    var distTimeout: Double?
 
     func run() throws {
-        try reportingErrors("train") {
+        let worker = try WorkerEnvironment.from()
+        if worker == nil, (nprocPerNode ?? 1) > 1 || nnodes > 1 {
+            var code: Int32 = 0
+            try reportingErrors("train") {
+                var l = Launcher(nprocPerNode: nprocPerNode ?? 1, nnodes: nnodes, nodeRank: nodeRank, masterAddr: masterAddr,
+                                 masterPort: masterPort)
+                if let distTimeout { l.timeout = distTimeout }
+                code = try l.run(arguments: Array(CommandLine.arguments.dropFirst()), say: say)
+            }
+            if code != 0 { throw ExitCode(code) }
+            return
+        }
+        try reportingErrors(worker.map { "train (rank \($0.rank))" } ?? "train") {
+            if worker != nil, nprocPerNode != nil || nnodes != 1 {
+                throw ValidationError("--nproc-per-node/--nnodes start workers; this process already is one (RANK is set, "
+                    + "e.g. by torchrun): leave them out")
+            }
+            var worker = worker
+            if let distTimeout {
+                guard distTimeout > 0 else { throw RunError(.distTimeout, "must be a positive number of seconds, got \(distTimeout)") }
+                worker?.timeout = distTimeout
+            }
             MallocRegime.keepAllBuffers()
             var o = try flags.options()
             o.initLR = initLr
@@ -47,8 +83,10 @@ struct Train: ParsableCommand {
                 say("note      --DEBUG trains \(plural(RunOptions.debugEpochs, "epoch")) per fold (as the original), not --n-epochs \(nEpochs)")
             }
             let options = o
-            Interruption.explain { Interruption.trainingSummary(options) }
-            let results = try TrainRun.run(o, pretrained: pretrained, resume: resume, console: say)
+            let leader = (worker?.rank ?? 0) == 0
+            Interruption.explain { leader ? Interruption.trainingSummary(options) : nil }
+            let results = try TrainRun.run(o, pretrained: pretrained, resume: resume, worker: worker, console: say)
+            guard leader else { return }
             let dir = URL(fileURLWithPath: o.modelDir)
             for (f, r) in zip(o.folds, results) {
                 let note = r.alreadyFinished ? " (finished earlier; nothing trained)" : ""

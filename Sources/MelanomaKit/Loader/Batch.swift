@@ -9,13 +9,18 @@ public struct Batch: @unchecked Sendable {
     public let targets: Tensor?
     public let indices: [Int]
     public let isExt: [Bool]
+    /// Rows of the whole batch in a data-parallel job, of which this worker's rows are a shard (`count` in a
+    /// single process). The training loss of a shard is weighted by its share of it.
+    public let globalCount: Int
 
-    public init(images: Tensor, meta: Tensor? = nil, targets: Tensor?, indices: [Int], isExt: [Bool]) {
+    public init(images: Tensor, meta: Tensor? = nil, targets: Tensor?, indices: [Int], isExt: [Bool],
+                globalCount: Int? = nil) {
         self.images = images
         self.meta = meta
         self.targets = targets
         self.indices = indices
         self.isExt = isExt
+        self.globalCount = globalCount ?? indices.count
     }
 
     public var count: Int { indices.count }
@@ -31,4 +36,11 @@ public protocol BatchSource: AnyObject {
     /// Batches in a pass of this source.
     var batchCount: Int { get }
     func pass(seed: UInt64?) throws -> BatchPass
+    /// All rows of the source and its (global) batch size, which gathering a data-parallel job's sharded
+    /// outputs needs; nil for a source that is not sharded.
+    var layout: (rows: Int, batchSize: Int)? { get }
+}
+
+extension BatchSource {
+    public var layout: (rows: Int, batchSize: Int)? { nil }
 }

@@ -12,12 +12,36 @@ public struct LoaderConfig: Sendable {
     public var training: Bool
     /// Batches built ahead of the consumer; with the workers' batches in flight this bounds memory.
     public var prefetch = 2
+    /// In a data-parallel job, the part of every batch this worker takes (`batchSize` stays the global batch).
+    public var shard = Shard.whole
 
-    public init(batchSize: Int, numWorkers: Int, training: Bool, prefetch: Int = 2) {
+    public init(batchSize: Int, numWorkers: Int, training: Bool, prefetch: Int = 2, shard: Shard = .whole) {
         self.batchSize = batchSize
         self.numWorkers = numWorkers
         self.training = training
         self.prefetch = prefetch
+        self.shard = shard
+    }
+}
+
+/// One worker's part of each global batch in a data-parallel job of `count` workers: an even, contiguous
+/// split of the batch's rows, so every worker draws a disjoint piece of the same seeded permutation and
+/// together they see exactly the batches a single process would.
+public struct Shard: Sendable, Equatable {
+    public var rank: Int
+    public var count: Int
+    public static let whole = Shard(rank: 0, count: 1)
+
+    public init(rank: Int, count: Int) {
+        self.rank = rank
+        self.count = count
+    }
+
+    /// Rows of a batch of `n` this worker takes: the first `n % count` workers take one row more.
+    public func range(of n: Int) -> Range<Int> {
+        let base = n / count, extra = n % count
+        let lo = rank * base + min(rank, extra)
+        return lo ..< lo + base + (rank < extra ? 1 : 0)
     }
 }
 
@@ -48,8 +72,15 @@ public final class BatchLoader: BatchSource, Sendable {
         self.withTargets = withTargets
     }
 
-    /// Sample indices of a pass, cut into batches: shuffled from `seed` when training, in order otherwise.
+    /// This worker's sample indices of a pass, batch by batch (its shard of each global batch; a worker
+    /// may get no row of a short last validation batch).
     public func plan(seed: UInt64?) -> [[Int]] {
+        globalPlan(seed: seed).map { Array($0[config.shard.range(of: $0.count)]) }
+    }
+
+    /// Sample indices of a pass, cut into batches: shuffled from `seed` when training, in order otherwise.
+    /// Training drops a last batch that would leave a worker fewer than two rows (BatchNorm needs two).
+    public func globalPlan(seed: UInt64?) -> [[Int]] {
         var order = Array(samples.indices)
         if config.training, let seed {
             var rng = SampleRandom(seed: seed, epoch: 0, index: -1)
@@ -58,15 +89,20 @@ public final class BatchLoader: BatchSource, Sendable {
         var out: [[Int]] = stride(from: 0, to: order.count, by: config.batchSize).map {
             Array(order[$0 ..< min($0 + config.batchSize, order.count)])
         }
-        if config.training, out.count > 1, out.last?.count == 1 { out.removeLast() }
+        if config.training, out.count > 1, let last = out.last, last.count < 2 * config.shard.count { out.removeLast() }
         return out
     }
 
-    public var batchCount: Int { plan(seed: nil).count }
+    public var batchCount: Int { plan(seed: nil).filter { !$0.isEmpty }.count }
+    public var layout: (rows: Int, batchSize: Int)? { (samples.count, config.batchSize) }
 
     /// The batches of one pass, in order, built ahead by `numWorkers` threads (on the caller when 0).
     public func iterator(seed: UInt64?) -> EpochIterator {
-        EpochIterator(loader: self, seed: seed ?? 0, plan: plan(seed: seed))
+        let global = globalPlan(seed: seed)
+        let local = global.map { Array($0[config.shard.range(of: $0.count)]) }
+        let kept = local.indices.filter { !local[$0].isEmpty }
+        return EpochIterator(loader: self, seed: seed ?? 0, plan: kept.map { local[$0] },
+                             globalCounts: kept.map { global[$0].count })
     }
 
     public func pass(seed: UInt64?) throws -> BatchPass {
@@ -74,8 +110,9 @@ public final class BatchLoader: BatchSource, Sendable {
         return { try it.nextBatch() }
     }
 
-    /// Builds one batch (decode, transform, copy into tensors) on the calling thread.
-    func makeBatch(_ indices: [Int], seed: UInt64) throws -> Batch {
+    /// Builds one batch (decode, transform, copy into tensors) on the calling thread; `globalCount` is the
+    /// size of the job's batch this one is a shard of.
+    func makeBatch(_ indices: [Int], seed: UInt64, globalCount: Int) throws -> Batch {
         let s = pipeline.config.imageSize
         let per = 3 * s * s
         var pixels = [Float](repeating: 0, count: indices.count * per)
@@ -94,6 +131,7 @@ public final class BatchLoader: BatchSource, Sendable {
         let images = try pixels.withUnsafeBytes { try Tensor.fromBytes($0, shape: [indices.count, 3, s, s], dtype: .float32) }
         let meta = metaCount == 0 ? nil : try Tensor(indices.flatMap { samples[$0].meta }, shape: [indices.count, metaCount])
         let targets = withTargets ? try Tensor(indices.map { Int64(samples[$0].target) }) : nil
-        return Batch(images: images, meta: meta, targets: targets, indices: indices, isExt: indices.map { samples[$0].isExt })
+        return Batch(images: images, meta: meta, targets: targets, indices: indices,
+                     isExt: indices.map { samples[$0].isExt }, globalCount: globalCount)
     }
 }

@@ -7,6 +7,7 @@ public final class EpochIterator: @unchecked Sendable {
     private let loader: BatchLoader
     private let seed: UInt64
     private let plan: [[Int]]
+    private let globalCounts: [Int]
     private let cond = NSCondition()
     private var nextClaim = 0
     private var nextHand = 0
@@ -14,10 +15,11 @@ public final class EpochIterator: @unchecked Sendable {
     private var stopped = false
     private var threads: [Thread] = []
 
-    init(loader: BatchLoader, seed: UInt64, plan: [[Int]]) {
+    init(loader: BatchLoader, seed: UInt64, plan: [[Int]], globalCounts: [Int]) {
         self.loader = loader
         self.seed = seed
         self.plan = plan
+        self.globalCounts = globalCounts
         let workers = loader.config.numWorkers
         if workers > 0 {
             // The loader parallelises over samples; OpenCV's own pool on top would oversubscribe the cores.
@@ -56,7 +58,7 @@ public final class EpochIterator: @unchecked Sendable {
             let k = nextClaim
             nextClaim += 1
             cond.unlock()
-            let result = Result { try loader.makeBatch(plan[k], seed: seed) }
+            let result = Result { try loader.makeBatch(plan[k], seed: seed, globalCount: globalCounts[k]) }
             cond.lock()
             ready[k] = result
             cond.broadcast()
@@ -69,7 +71,7 @@ public final class EpochIterator: @unchecked Sendable {
         if loader.config.numWorkers == 0 {
             guard nextHand < plan.count else { return nil }
             defer { nextHand += 1 }
-            return try loader.makeBatch(plan[nextHand], seed: seed)
+            return try loader.makeBatch(plan[nextHand], seed: seed, globalCount: globalCounts[nextHand])
         }
         cond.lock()
         defer { cond.unlock() }

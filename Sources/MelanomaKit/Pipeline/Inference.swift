@@ -11,10 +11,26 @@ public struct InferenceOutput: Sendable {
     /// Class indices; empty for test rows.
     public var targets: [Int]
     public var isExt: [Bool]
-    /// Mean over batches of the cross-entropy of the TTA-mean logits; nil for test rows.
-    public var loss: Double?
+    /// Each row's index in the data set (its place in a data-parallel job's gathered output).
+    public var indices: [Int] = []
+    /// Each row's cross-entropy of the TTA-mean logits, and the rows of each batch; empty for test rows.
+    public var rowLosses: [Double] = []
+    public var batchRows: [Int] = []
+    /// Mean over batches of the cross-entropy of the TTA-mean logits (the original's val_loss); nil for
+    /// test rows.
+    public var loss: Double? { InferenceOutput.meanOfBatchMeans(rowLosses, batchRows: batchRows) }
 
     public var rows: Int { classes > 0 ? probabilities.count / classes : 0 }
+
+    static func meanOfBatchMeans(_ values: [Double], batchRows: [Int]) -> Double? {
+        guard !values.isEmpty, batchRows.reduce(0, +) == values.count else { return nil }
+        var start = 0, sum = 0.0
+        for n in batchRows {
+            sum += values[start ..< start + n].reduce(0, +) / Double(n)
+            start += n
+        }
+        return sum / Double(batchRows.count)
+    }
 
     /// The melanoma probability of each row (`PROBS[:, mel_idx]`).
     public func melanoma(_ melIdx: Int) -> [Double] {
@@ -39,17 +55,18 @@ public struct InferenceOutput: Sendable {
 public enum Inference {
     /// For every batch, every model (outer) on every TTA variant (inner): logits and softmax summed in
     /// float32, then divided by `nTest` and by the number of models, as the original. In eval mode, without
-    /// gradients. `progress` receives the number of batches done.
+    /// gradients. `progress` receives the number of batches done. `allowEmpty`: a data-parallel worker may
+    /// hold no rows of a small validation set.
     public static func run(models: [any TrainableModel], source: any BatchSource, nTest: Int = 1,
                            device: Device = .cpu, useAMP: Bool = false, ampDType: DType = .bfloat16,
-                           channelsLast: Bool = false,
+                           channelsLast: Bool = false, allowEmpty: Bool = false,
                            progress: ((Int) -> Void)? = nil) throws -> InferenceOutput {
         guard !models.isEmpty else { throw RunError("inference needs at least one model") }
         guard (1 ... TTA.variants).contains(nTest) else { throw RunError(.nTest, "must be 1...8, got \(nTest)") }
         models.forEach { $0.eval() }
         let next = try source.pass(seed: nil)
-        var out = InferenceOutput(probabilities: [], classes: 0, targets: [], isExt: [], loss: nil)
-        var losses: [Double] = [], batches = 0
+        var out = InferenceOutput(probabilities: [], classes: 0, targets: [], isExt: [])
+        var batches = 0
         try withNoGrad {
             while let batch = try next() {
                 let x = try batch.images.to(device: device).contiguous(channelsLast: channelsLast)
@@ -71,16 +88,18 @@ public enum Inference {
                 out.probabilities += try p.toArray(Float.self)
                 if let y = batch.targets {
                     let logits = try (logitSum / Double(nTest)) / Double(models.count)
-                    losses.append(try logits.crossEntropy(target: try y.to(device: device)).item())
+                    let rowLoss = try logits.crossEntropy(target: try y.to(device: device), reduction: .none)
+                    out.rowLosses += try rowLoss.to(dtype: .float64).toArray(Double.self)
+                    out.batchRows.append(batch.count)
                     out.targets += try y.toArray(Int64.self).map(Int.init)
                 }
                 out.isExt += batch.isExt
+                out.indices += batch.indices
                 batches += 1
                 progress?(batches)
             }
         }
-        guard out.rows > 0 else { throw RunError("the data set to predict is empty") }
-        if !losses.isEmpty { out.loss = losses.reduce(0, +) / Double(losses.count) }
+        guard out.rows > 0 || allowEmpty else { throw RunError("the data set to predict is empty") }
         return out
     }
 }

@@ -99,18 +99,26 @@ public final class Trainer {
     let history: TrainHistory
     /// Loss scaling, for fp16 mixed precision only.
     let scaler: GradScaler?
+    /// The job when this process is one worker of several; rank 0 alone writes files.
+    let parallel: DataParallel?
+    /// The job's gradient all-reduce, armed before every backward (made once the weights sit on the device).
+    var reducer: GradientReducer?
+    var isLeader: Bool { parallel?.isLeader ?? true }
 
     /// - Parameters:
     ///   - console: receives each epoch line (the CLI prints it).
     ///   - progress: draw the live bar; nil = when stderr is a terminal.
+    ///   - parallel: the data-parallel job; the sources must then be this worker's shards.
     public init(config: TrainerConfig, model: any TrainableModel, train: any BatchSource, valid: any BatchSource,
-                console: @escaping (String) -> Void = { _ in }, progress: Bool? = nil) {
+                console: @escaping (String) -> Void = { _ in }, progress: Bool? = nil, parallel: DataParallel? = nil) {
         self.config = config
         self.model = model
         self.trainSource = train
         self.validSource = valid
-        self.console = console
-        self.progress = progress
+        self.parallel = parallel
+        let leader = parallel?.isLeader ?? true
+        self.console = leader ? console : { _ in }
+        self.progress = leader ? progress : false
         names = CheckpointNames(kernelType: config.kernelType, fileExtension: config.checkpointExtension)
         store = ResumeStore(modelDir: config.modelDir, names: names, fold: config.fold)
         log = TrainLog(logDir: config.logDir, kernelType: config.kernelType)
@@ -126,6 +134,7 @@ public final class Trainer {
         if c.channelsLast { try model.toChannelsLast() }
         let optimizer = try Adam(model.trainableParameters(), lr: c.initLR)
         var state = try startingState(optimizer: optimizer)
+        try joinJob(optimizer: optimizer)
         var result = FoldResult(aucMax: state.aucMax, auc20Max: state.auc20Max, alreadyFinished: state.finished)
         if state.finished { return result }
         for epoch in state.epochDone + 1 ... c.nEpochs {
@@ -136,14 +145,27 @@ public final class Trainer {
             (result.aucMax, result.auc20Max) = (state.aucMax, state.auc20Max)
             if let stop = c.stopAfterEpoch, epoch >= stop, epoch < c.nEpochs { return result }
         }
-        try saveModel(names.final(fold: c.fold))
-        try store.markFinished(state: state)
+        if isLeader {
+            try saveModel(names.final(fold: c.fold))
+            try store.markFinished(state: state)
+        }
         return result
     }
 
     /// A fresh state, or with `resume` the saved one (checked against these settings) with the model and
     /// optimizer restored to the end of its last epoch.
     func startingState(optimizer: Adam) throws -> TrainState {
+        guard let parallel else { return try leaderStartingState(optimizer: optimizer) }
+        let mine = parallel.isLeader ? try leaderStartingState(optimizer: optimizer) : nil
+        let state: TrainState = try parallel.shareFromLeader(mine, key: "fold\(config.fold)/starting-state")
+        if !parallel.isLeader, let scaler, let scale = state.ampScale {
+            scaler.restore(scale: scale, growthTracker: state.ampGrowthTracker ?? 0)
+        }
+        return state
+    }
+
+    /// The starting state as the only (or leading) worker reads it from the model folder.
+    func leaderStartingState(optimizer: Adam) throws -> TrainState {
         let c = config
         let fresh = TrainState(kernelType: c.kernelType, fold: c.fold, nEpochs: c.nEpochs, seed: c.seed,
                                initLR: c.initLR, settings: c.settings)
@@ -180,15 +202,15 @@ public final class Trainer {
     func runEpoch(_ epoch: Int, optimizer: Adam) throws -> EpochRecord {
         let c = config
         let seed = TrainState.epochSeed(seed: c.seed, fold: c.fold, epoch: epoch)
-        LibTorch.manualSeed(seed)
+        // Dropout differs between workers as between rows; the pass seed (sampling, augmentation) does not.
+        LibTorch.manualSeed(parallel.map { seed ^ (UInt64($0.rank) &* 0x9E37_79B9_7F4A_7C15) } ?? seed)
         let lr = LRSchedule.lr(epoch: epoch, initLR: c.initLR, nEpochs: c.nEpochs)
         optimizer.lr = lr
         let t0 = ProgressBar.now()
         let (trainLoss, images) = try trainPass(optimizer: optimizer, seed: seed, label: "Fold \(c.fold), Epoch \(epoch)")
         if c.device.isCUDA { try LibTorch.synchronize(c.device) }
         let t1 = ProgressBar.now()
-        let val = try Inference.run(models: [model], source: validSource, nTest: 1, device: c.device, useAMP: c.useAMP,
-                                    ampDType: c.ampDType, channelsLast: c.channelsLast)
+        let val = try validate()
         if let loss = val.loss, !loss.isFinite {
             // Say where it began: a weight or running statistic, or (all finite) the outputs themselves.
             let where_ = try firstNonFinite(model.stateDict()).map { "the model's '\($0)' holds NaN or infinity" }
@@ -208,6 +230,13 @@ public final class Trainer {
         let line = TrainLog.epochLine(fold: c.fold, epoch: r.epoch, lr: r.lr, trainLoss: r.trainLoss,
                                       validLoss: r.validLoss, acc: r.acc, auc: r.auc, auc20: r.auc20)
         console(line)
+        guard isLeader else {
+            // Only rank 0 writes; the others keep the same bookkeeping.
+            if r.auc > state.aucMax { state.aucMax = r.auc }
+            if r.auc20 > state.auc20Max { state.auc20Max = r.auc20 }
+            state.epochDone = r.epoch
+            return line
+        }
         try log.append(line)
         try history.append(r)
         // One copy of the weights on the CPU, checked once, serves the best checkpoints and the resume point.
@@ -250,16 +279,24 @@ public final class Trainer {
             let meta = try batch.meta?.to(device: c.device)
             let y = try targets.to(device: c.device)
             optimizer.zeroGrad()
-            let loss = try withAutocast(device: c.device, dtype: c.ampDType, enabled: c.useAMP) {
+            var loss = try withAutocast(device: c.device, dtype: c.ampDType, enabled: c.useAMP) {
                 try model.forward(images: x, meta: meta).to(dtype: .float32).crossEntropy(target: y)
+            }
+            if let parallel, batch.count * parallel.size != batch.globalCount {
+                // Weighted by the shard's share, so the mean over workers the reducer takes is the gradient of
+                // the whole batch's mean loss even when a short last batch splits unevenly.
+                loss = try loss * (Double(batch.count * parallel.size) / Double(batch.globalCount))
             }
             if let scaler {
                 // GradScaler's order: scaled backward, unscale, clip, step unless a gradient overflowed.
-                try scaler.scaled(loss).backward()
+                let scaled = try scaler.scaled(loss)
+                try reducer?.prepare(for: scaled)
+                try scaled.backward()
                 let finite = try scaler.unscale(params)
                 if finite, let clip = c.clipNorm { try clipGradNorm(params, maxNorm: clip) }
                 try scaler.step(finite: finite) { try optimizer.step() }
             } else {
+                try reducer?.prepare(for: loss)
                 try loss.backward()
                 if let clip = c.clipNorm { try clipGradNorm(params, maxNorm: clip) }
                 try optimizer.step()
@@ -274,7 +311,10 @@ public final class Trainer {
             bar.step(loss: value, batchImages: batch.count)
         }
         guard !losses.isEmpty else { throw RunError("\(label): the training set gave no batches") }
-        return (losses.reduce(0, +) / Double(losses.count), images)
+        guard let parallel else { return (losses.reduce(0, +) / Double(losses.count), images) }
+        // The workers' weighted losses add up to the whole batches' losses times the number of workers.
+        let total = try parallel.sum([losses.reduce(0, +), Double(images)])
+        return (total[0] / Double(parallel.size) / Double(losses.count), Int(total[1]))
     }
 
     /// Weights saved from the CPU so the files load anywhere (`weights`: the current ones unless given).

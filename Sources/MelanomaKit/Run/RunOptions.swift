@@ -119,13 +119,20 @@ public struct RunOptions: Sendable {
 
     /// What training refuses on top of `validate`: BatchNorm over one value per channel gives NaN running
     /// statistics (PyTorch refuses such a batch).
-    public func validateForTraining() throws {
+    /// With several workers `batchSize` is the job's batch, split evenly, so each worker's part counts here.
+    public func validateForTraining(workers: Int = 1) throws {
+        guard batchSize % workers == 0 else {
+            throw RunError(.batchSize, "\(batchSize) does not divide among \(workers) workers: it is the whole job's "
+                + "batch, split evenly (as the original's DataParallel), so use a multiple of \(workers)")
+        }
+        let batchSize = batchSize / workers
+        let per = workers > 1 ? " per worker (\(self.batchSize) over \(workers) workers)" : ""
         if useMeta && batchSize < 2 {
-            throw RunError(.batchSize, "must be at least 2 with metadata: the metadata branch's BatchNorm has one "
+            throw RunError(.batchSize, "must be at least 2\(per) with metadata: the metadata branch's BatchNorm has one "
                 + "value per feature in a batch of one, and its running statistics become NaN")
         }
         if batchSize < 2 && (imageSize + 31) / 32 < 2 {
-            throw RunError(.batchSize, "must be at least 2 for \(imageSize)-pixel images: the last feature map is 1x1, "
+            throw RunError(.batchSize, "must be at least 2\(per) for \(imageSize)-pixel images: the last feature map is 1x1, "
                 + "so BatchNorm sees one value per channel in a batch of one and its running statistics become NaN")
         }
     }
@@ -140,11 +147,12 @@ public struct RunOptions: Sendable {
     }
 
     /// The loader of `samples`: augmented and shuffled when training, resized and normalised otherwise.
-    public func loader(_ samples: [Sample], training: Bool) throws -> BatchLoader {
+    public func loader(_ samples: [Sample], training: Bool, shard: Shard = .whole) throws -> BatchLoader {
         var transform: AugmentConfig = training ? .train(imageSize: imageSize) : .validation(imageSize: imageSize)
         transform.dctScaling = !fullDecode
         return try BatchLoader(samples: samples, transform: transform,
-                               config: LoaderConfig(batchSize: batchSize, numWorkers: numWorkers, training: training))
+                               config: LoaderConfig(batchSize: batchSize, numWorkers: numWorkers, training: training,
+                                                    shard: shard))
     }
 
     /// `--DEBUG`: the original's small subset (batch_size * n rows, sampled with the run's seed).

@@ -5,32 +5,64 @@ import Torch
 
 /// train.py: every requested fold trained in turn on the other folds, validated on its own.
 public enum TrainRun {
-    public static func run(_ o: RunOptions, pretrained: String?, resume: Bool,
+    /// - Parameter worker: this process's place in a data-parallel job (nil: train alone). Rank 0 alone
+    ///   claims the folders, reads a resume point and writes; every step that can fail on one worker is
+    ///   agreed on by all, so a failure stops the whole job at once with its rank and reason.
+    public static func run(_ o: RunOptions, pretrained: String?, resume: Bool, worker: WorkerEnvironment? = nil,
                            console: @escaping (String) -> Void) throws -> [FoldResult] {
+        var o = o
+        if let worker, o.device.isCUDA { o.device = .cuda(worker.localRank) }  // one GPU per local worker
         try o.validate()
-        try o.validateForTraining()
-        let lock = try claimFolders(o, console: console)
-        defer { lock.release() }
-        let data = try o.loadDataset()
-        let splits = try o.folds.map { try trainingSplit(o, data: data, fold: $0) }
-        describeStart(o, data: data, pretrained: pretrained, console: console)
-        if !o.device.isCUDA { try checkMemory(o, data: data, console: console) }
-        try ModelDescription.record(ModelDescription(options: o, dataset: data), modelDir: o.modelDir)
+        try o.validateForTraining(workers: worker?.worldSize ?? 1)
+        let job = try worker.map { try DataParallel($0, device: o.device) }
+        let leader = job?.isLeader ?? true
+        let say: (String) -> Void = leader ? console : { _ in }
+        let lock = try step(job, "folders") { leader ? try claimFolders(o, console: say) : nil }
+        defer { lock?.release() }
+        let data = try step(job, "data") { try o.loadDataset() }
+        let splits = try step(job, "splits") { try o.folds.map { try trainingSplit(o, data: data, fold: $0) } }
+        if let job {
+            var settings = o.resumeSettings
+            (settings["data"], settings["kernel-type"], settings["fold"]) = (data.fingerprint, o.kernelType, "\(o.folds)")
+            (settings["resume"], settings["device"]) = ("\(resume)", o.device.isCUDA ? "cuda" : "cpu")
+            try job.checkSameSettings(settings)
+            say("job       \(job.size) workers, \(o.batchSize / job.size) rows of each batch of \(o.batchSize) per worker")
+        }
+        describeStart(o, data: data, pretrained: pretrained, console: say)
+        if !o.device.isCUDA {
+            var perWorker = o
+            perWorker.batchSize = o.batchSize / (worker?.worldSize ?? 1)
+            try step(job, "memory") { if leader { try checkMemory(perWorker, data: data, console: say) } }
+        }
+        try step(job, "description") {
+            if leader { try ModelDescription.record(ModelDescription(options: o, dataset: data), modelDir: o.modelDir) }
+        }
         var results: [FoldResult] = []
         for (fold, (train, valid)) in zip(o.folds, splits) {
             let model = try o.makeModel(nMetaFeatures: data.nMetaFeatures, seed: o.seed)
-            if let pretrained {
+            try step(job, "pretrained-\(fold)") {
+                // Rank 0's weights reach the others when the fold starts.
+                guard let pretrained, leader else { return }
                 let report = try model.enet.loadPretrained(from: URL(fileURLWithPath: pretrained))
-                if fold == o.folds.first { console("pretrained \(report)") }
+                if fold == o.folds.first { say("pretrained \(report)") }
             }
             var config = o.trainerConfig(fold: fold, melIdx: data.melIdx, resume: resume)
             config.settings["data"] = data.fingerprint
-            console("fold \(fold)    \(train.count) train / \(valid.count) valid rows, \(o.epochsToRun) epochs")
-            let trainer = Trainer(config: config, model: model, train: try o.loader(train, training: true),
-                                  valid: try o.loader(valid, training: false), console: console)
+            say("fold \(fold)    \(train.count) train / \(valid.count) valid rows, \(o.epochsToRun) epochs")
+            let shard = job?.shard ?? .whole
+            let trainer = Trainer(config: config, model: model, train: try o.loader(train, training: true, shard: shard),
+                                  valid: try o.loader(valid, training: false, shard: shard), console: say,
+                                  parallel: job)
             results.append(try trainer.run())
         }
         return results
+    }
+
+    /// `body` alone, or in a job on every worker with the outcome agreed (`DataParallel.together`).
+    @discardableResult
+    static func step<T>(_ job: DataParallel?, _ name: String, _ body: () throws -> T) throws -> T {
+        guard let job else { return try body() }
+        return try job.together(name, body)
     }
 
     /// Folders, the lock and stale temporaries before the data is read: failures here cost nothing.
