@@ -92,6 +92,9 @@ let package = Package(
             "Serve", "MelanomaKit", "Imaging", "Torch", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
+        // A data-parallel worker for CLITests (a model without BatchNorm or dropout through the real Trainer).
+        .executableTarget(name: "distributed-probe", dependencies: ["MelanomaKit", "Basics", "NN", "Torch"],
+                          path: "Tests/DistributedProbe"),
         // Runs the built `melanoma` binary (swift build --build-tests builds it too).
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ],

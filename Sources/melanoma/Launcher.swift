@@ -15,6 +15,8 @@ struct Launcher {
     var timeout = WorkerEnvironment.defaultTimeout
     /// Seconds the other workers get to exit after SIGTERM.
     static let grace = 5.0
+    /// The workers' process ids, for the signal handler (which can capture nothing).
+    nonisolated(unsafe) static var workers: [pid_t] = []
 
     /// The flags the launcher consumes; the workers run the rest of the command line.
     static let ownFlags: Set<String> = ["--nproc-per-node", "--nnodes", "--node-rank", "--master-addr", "--master-port"]
@@ -70,8 +72,11 @@ struct Launcher {
     /// Waits for every worker; the first to fail stops the rest.
     func supervise(_ running: [pid_t: Int], say: (String) -> Void) -> Int32 {
         var running = running
-        // Ctrl-C reaches the workers too (same process group); the launcher waits for them to leave.
-        signal(SIGINT, SIG_IGN)
+        // Ctrl-C or SIGTERM: passed on to the workers (rank 0 says what is saved), then the launcher waits.
+        Launcher.workers = Array(running.keys)
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig) { s in for p in Launcher.workers { kill(p, s) } }
+        }
         var failed: (rank: Int, status: Int32)?
         var deadline: Double?
         while !running.isEmpty {
