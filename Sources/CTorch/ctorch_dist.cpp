@@ -148,8 +148,9 @@ ct_dist_group ct_dist_init(const char *addr, int port, int is_server, int rank, 
     c10d::TCPStoreOptions o;
     o.port = (uint16_t)port;
     o.isServer = is_server != 0;
-    o.numWorkers = (size_t)world;
-    o.waitWorkers = true;
+    // Not TCPStore's own wait for `world` workers: a worker started with another world size would wait
+    // there until the timeout; check_membership says what is wrong instead.
+    o.waitWorkers = false;
     o.timeout = ms(timeout_s);
     auto tcp = c10::make_intrusive<c10d::TCPStore>(std::string(addr), o);
     // As torch's init_process_group: the group's keys live under a prefix, clear of a launcher's own.

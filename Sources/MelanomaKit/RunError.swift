@@ -4,8 +4,8 @@ public enum Setting: String, CaseIterable, Sendable {
     case kernelType, dataDir, dataFolder, imageSize, enetType, batchSize, numWorkers, outDim, useMeta, nMetaDim
     case useAMP, debug, modelDir, logDir, oofDir, subDir, folds, device, seed, nEpochs, initLR, pretrained
     case resume, nTest, eval, weights
-    /// The data-parallel job: its size, its meeting point, its workers agreeing.
-    case nprocPerNode, nnodes, nodeRank, masterAddr, masterPort, distTimeout, distributed
+    /// The data-parallel job: its size, its meeting point and how long its workers wait.
+    case nprocPerNode, nnodes, nodeRank, masterAddr, masterPort, distTimeout
     case synthSize, synthTrain, synthTest, synthExternal, malignantRate
 }
 

@@ -46,7 +46,6 @@ extension Setting {
         case .masterAddr: "--master-addr"
         case .masterPort: "--master-port"
         case .distTimeout: "--dist-timeout"
-        case .distributed: "distributed"
         case .synthSize: "--size"
         case .synthTrain: "--train"
         case .synthTest: "--test"

@@ -77,6 +77,9 @@ struct Launcher {
         for sig in [SIGINT, SIGTERM] {
             signal(sig) { s in for p in Launcher.workers { kill(p, s) } }
         }
+        // A parent may have started us with these blocked (Foundation's Process does); they must arrive.
+        var unblock = Launcher.signalSet([SIGINT, SIGTERM])
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         var failed: (rank: Int, status: Int32)?
         var deadline: Double?
         while !running.isEmpty {
@@ -120,9 +123,25 @@ struct Launcher {
         let cArgs = ([exe] + args).map { strdup($0) } + [nil]
         let cEnv = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (cArgs + cEnv).forEach { free($0) } }
-        let rc = posix_spawn(&pid, exe, nil, nil, cArgs, cEnv)
+        // Workers start with no signal blocked and SIGINT/SIGTERM at their defaults, whatever we inherited.
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var none = signalSet([])
+        var defaults = signalSet([SIGINT, SIGTERM])
+        posix_spawnattr_setsigmask(&attr, &none)
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let rc = posix_spawn(&pid, exe, nil, &attr, cArgs, cEnv)
         guard rc == 0 else { throw RunError(.nprocPerNode, "cannot start a worker: \(String(cString: strerror(rc)))") }
         return pid
+    }
+
+    static func signalSet(_ signals: [Int32]) -> sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in signals { sigaddset(&set, s) }
+        return set
     }
 
     static func exitCode(_ status: Int32) -> Int32 {

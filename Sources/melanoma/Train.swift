@@ -56,6 +56,10 @@ struct Train: ParsableCommand {
                 var l = Launcher(nprocPerNode: nprocPerNode ?? 1, nnodes: nnodes, nodeRank: nodeRank, masterAddr: masterAddr,
                                  masterPort: masterPort)
                 if let distTimeout { l.timeout = distTimeout }
+                // What every worker would refuse is said once, before any starts.
+                let o = try flags.options()
+                try o.validate()
+                try o.validateForTraining(workers: l.nnodes * l.nprocPerNode)
                 code = try l.run(arguments: Array(CommandLine.arguments.dropFirst()), say: say)
             }
             if code != 0 { throw ExitCode(code) }

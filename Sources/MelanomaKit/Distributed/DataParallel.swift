@@ -22,7 +22,7 @@ public final class DataParallel: @unchecked Sendable {
                                      rank: env.rank, worldSize: env.worldSize, timeout: env.timeout,
                                      glooHost: env.glooHost, cudaBackend: device.isCUDA ? env.cudaBackend : .none)
         } catch {
-            throw RunError(.distributed, env.explain(joinFailure: "\(error)"))
+            throw RunError(env.explain(joinFailure: "\(error)"))
         }
         self.init(group: group)
     }
@@ -45,7 +45,7 @@ public final class DataParallel: @unchecked Sendable {
     /// Rank 0's value of `value`, sent through the store under `key` (each key used once per job).
     public func shareFromLeader<T: Codable>(_ value: T?, key: String) throws -> T {
         if isLeader {
-            guard let value else { throw RunError(.distributed, "rank 0 has no value for '\(key)'") }
+            guard let value else { throw RunError("rank 0 has no value for '\(key)'") }
             try group.set(key, Array(try JSONEncoder().encode(value)))
             return value
         }
@@ -128,7 +128,7 @@ extension DataParallel {
         let leader: [String: String] = try shareFromLeader(isLeader ? settings : nil, key: "settings")
         try together("settings") {
             for key in Set(leader.keys).union(settings.keys).sorted() where leader[key] != settings[key] {
-                throw RunError(.distributed, "the workers were started with different settings: \(key) is "
+                throw RunError("the workers were started with different settings: \(key) is "
                     + "'\(settings[key] ?? "unset")' on rank \(rank) but '\(leader[key] ?? "unset")' on rank 0")
             }
         }

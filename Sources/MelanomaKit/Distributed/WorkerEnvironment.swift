@@ -34,17 +34,17 @@ public struct WorkerEnvironment: Sendable, Equatable {
         func int(_ name: String, default d: Int? = nil, atLeast low: Int) throws -> Int {
             guard let text = env[name] else {
                 if let d { return d }
-                throw RunError(.distributed, "\(name) is not set, but RANK or WORLD_SIZE is: a worker of a job needs "
+                throw RunError("\(name) is not set, but RANK or WORLD_SIZE is: a worker of a job needs "
                     + "RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT (torchrun sets them)")
             }
             guard let v = Int(text.trimmingCharacters(in: .whitespaces)), v >= low else {
-                throw RunError(.distributed, "\(name)='\(text)' is not an integer >= \(low)")
+                throw RunError("\(name)='\(text)' is not an integer >= \(low)")
             }
             return v
         }
         let world = try int("WORLD_SIZE", atLeast: 1)
         let rank = try int("RANK", atLeast: 0)
-        guard rank < world else { throw RunError(.distributed, "RANK=\(rank) is outside WORLD_SIZE=\(world) (ranks are 0...\(world - 1))") }
+        guard rank < world else { throw RunError("RANK=\(rank) is outside WORLD_SIZE=\(world) (ranks are 0...\(world - 1))") }
         let localWorld = try int("LOCAL_WORLD_SIZE", default: world, atLeast: 1)
         let localRank = try int("LOCAL_RANK", default: rank % localWorld, atLeast: 0)
         let port = try int("MASTER_PORT", default: 29500, atLeast: 1)
@@ -86,10 +86,10 @@ public struct WorkerEnvironment: Sendable, Equatable {
         }
         if lower.contains("world size") || lower.contains("claim rank") { return e }
         if lower.contains("timed out") || lower.contains("timeout") {
-            return "rank \(rank): the job's \(worldSize) workers did not all meet at \(at) within \(Int(timeout)) s "
+            return "the job's \(worldSize) workers did not all meet at \(at) within \(Int(timeout)) s "
                 + "(--dist-timeout): is every worker started, with the same --master-addr/--master-port and "
                 + "--nnodes? (\(e))"
         }
-        return "rank \(rank): cannot join the job at \(at): \(e)"
+        return "cannot join the job at \(at): \(e)"
     }
 }
