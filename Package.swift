@@ -27,6 +27,8 @@ let package = Package(
     targets: [
         .target(
             name: "CTorch",
+            // The NCCL backend needs CUDA headers: scripts/build-nccl-shim.sh builds it apart.
+            exclude: ["nccl"],
             cxxSettings: [
                 .unsafeFlags([
                     "-I\(torch)/include", "-I\(torch)/include/torch/csrc/api/include",

@@ -104,7 +104,7 @@ import TestSupport
         let kernel = "dist_b0"
         let r = try CLITests.run(trainArgs(dir, kernel: kernel, extra: ["--nproc-per-node", "2"]))
         #expect(r.status == 0, "\(r.err)")
-        #expect(r.out.contains("job       2 workers, 8 rows of each batch of 16 per worker"), "\(r.out)")
+        #expect(r.out.contains("job       2 workers, 8 rows of each batch of 16 per worker, gradients by Gloo"), "\(r.out)")
         for epoch in 1 ... 2 {
             #expect(r.out.components(separatedBy: "Epoch \(epoch),").count == 2, "epoch \(epoch) said once: \(r.out)")
         }

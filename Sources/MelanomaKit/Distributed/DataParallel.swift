@@ -7,24 +7,46 @@ import Torch
 /// besides the gradient all-reduce (which `GradientReducer` does during backward).
 public final class DataParallel: @unchecked Sendable {
     public let group: ProcessGroup
+    /// What carries the collectives: "gloo", or "nccl" for CUDA tensors when its shim is there.
+    public let backend: String
     public var rank: Int { group.rank }
     public var size: Int { group.worldSize }
     public var isLeader: Bool { rank == 0 }
     public var shard: Shard { Shard(rank: rank, count: size) }
 
-    public init(group: ProcessGroup) { self.group = group }
+    public init(group: ProcessGroup, backend: String = "gloo") {
+        self.group = group
+        self.backend = backend
+    }
 
-    /// Joins the job these variables describe (see `WorkerEnvironment`), with the CUDA backend for `device`.
+    /// Joins the job these variables describe (see `WorkerEnvironment`). On CUDA devices NCCL carries the
+    /// gradients when libctorch_nccl.so is found (scripts/build-nccl-shim.sh), else Gloo through host memory.
     public convenience init(_ env: WorkerEnvironment, device: Device) throws {
+        var cuda = ProcessGroup.CUDABackend.none
+        if device.isCUDA {
+            cuda = .gloo
+            if let shim = DataParallel.ncclShim() {
+                try ProcessGroup.loadNCCL(path: shim)
+                cuda = .nccl
+            }
+        }
         let group: ProcessGroup
         do {
             group = try ProcessGroup(address: env.masterAddr, port: env.masterPort, hostsStore: env.hostsStore,
                                      rank: env.rank, worldSize: env.worldSize, timeout: env.timeout,
-                                     glooHost: env.glooHost, cudaBackend: device.isCUDA ? env.cudaBackend : .none)
+                                     glooHost: env.glooHost, cudaBackend: cuda)
         } catch {
             throw RunError(env.explain(joinFailure: "\(error)"))
         }
-        self.init(group: group)
+        self.init(group: group, backend: cuda == .nccl ? "nccl" : "gloo")
+    }
+
+    /// libctorch_nccl.so: MELANOMA_NCCL_SHIM, else next to the executable, in ../lib or in ../nccl (a build tree).
+    static func ncclShim() -> String? {
+        if let path = ProcessInfo.processInfo.environment["MELANOMA_NCCL_SHIM"] { return path }
+        let dir = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        return ["", "../lib/", "../nccl/"].map { dir.appendingPathComponent($0 + "libctorch_nccl.so").standardizedFileURL.path }
+            .first { FileManager.default.fileExists(atPath: $0) }
     }
 
     /// Rank 0's values in every worker's tensors (the parameters and buffers at the start of a fold, the

@@ -15,7 +15,6 @@ public struct WorkerEnvironment: Sendable, Equatable {
     public var agentHostsStore = false
     /// Seconds to wait for the other workers: to meet, and in any collective.
     public var timeout: Double
-    public var cudaBackend: ProcessGroup.CUDABackend = .gloo
 
     /// The default wait for the other workers (torch's store default is 300 s).
     public static let defaultTimeout = 300.0

@@ -26,7 +26,8 @@ public enum TrainRun {
             (settings["data"], settings["kernel-type"], settings["fold"]) = (data.fingerprint, o.kernelType, "\(o.folds)")
             (settings["resume"], settings["device"]) = ("\(resume)", o.device.isCUDA ? "cuda" : "cpu")
             try job.checkSameSettings(settings)
-            say("job       \(job.size) workers, \(o.batchSize / job.size) rows of each batch of \(o.batchSize) per worker")
+            say("job       \(job.size) workers, \(o.batchSize / job.size) rows of each batch of \(o.batchSize) per worker, "
+                + "gradients by \(job.backend == "nccl" ? "NCCL" : "Gloo")")
         }
         describeStart(o, data: data, pretrained: pretrained, console: say)
         if !o.device.isCUDA {
@@ -53,6 +54,7 @@ public enum TrainRun {
             let trainer = Trainer(config: config, model: model, train: try o.loader(train, training: true, shard: shard),
                                   valid: try o.loader(valid, training: false, shard: shard), console: say,
                                   parallel: job)
+            trainer.firstFold = o.folds[0]
             results.append(try trainer.run())
         }
         return results
