@@ -7,10 +7,11 @@
 #   bench/gpu-check.sh run [OUT]   there (carry .device): doctor; CUDA vs CPU logits of B0, B3 and ResNeSt;
 #                                  one epoch of B3 @ 512 on synthetic 768-px images with fp16 and bf16 AMP,
 #                                  channels-last, images/s and GPU utilisation (nvidia-smi); predict images/s;
-#                                  the python reference epoch when geffnet and albumentations import there
+#                                  the python reference epoch when geffnet and albumentations import there;
+#                                  data-parallel B3 @ 512 on 1 GPU against all of them (NCCL), scaling
+#                                  efficiency (with one GPU: a 2-worker Gloo job on it, as a functional check)
 #
 # A device call: run(command="bench/gpu-check.sh run $OUT", carry=[".device"], timeout_s=540).
-# Not yet here: 1 vs all GPUs (data-parallel training does not exist yet).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-}
@@ -28,6 +29,8 @@ prepare)
       *) cp -L "$lib" "$stage/lib/" ;;
     esac
   done
+  # The NCCL backend of data-parallel training, found by the binary in ../lib.
+  scripts/build-nccl-shim.sh "$stage/lib/libctorch_nccl.so"
   # The static Swift runtime carries ICU's data: compressed, binary and libraries fit what a call carries.
   rm -rf .device && mkdir -p .device
   tar -C "$stage" -cJf .device/bundle.tar.xz bin lib
@@ -71,6 +74,28 @@ run)
   log "GPU utilisation while training (mean of nvidia-smi samples)"
   awk -F'[ ,%]+' '{u += $1; n++} END {if (n) printf "%.0f %% over %d s\n", u / n, n}' "$out/nvidia-smi.csv" \
     | tee -a "$out/summary.txt"
+  ngpu=$(nvidia-smi -L | wc -l)
+  dp=(--data-dir "$out/data" --data-folder 768 --image-size 512 --enet-type efficientnet_b3 --use-meta --batch-size 64
+      --n-epochs 1 --fold 0 --device cuda --use-amp --model-dir "$out/w" --log-dir "$out/logs")
+  log "data-parallel: B3 @ 512, batch 64, bf16, 1 GPU"
+  "$bin" train --kernel-type dp_1 "${dp[@]}" --num-workers 8 >"$out/dp_1.log" 2>&1
+  head -1 "$out/logs/log_dp_1.jsonl" | tee -a "$out/summary.txt"
+  if [ "$ngpu" -ge 2 ]; then
+    log "data-parallel: the same on all $ngpu GPUs (NCCL)"
+    "$bin" train --kernel-type dp_all "${dp[@]}" --num-workers 4 --nproc-per-node "$ngpu" >"$out/dp_all.log" 2>&1
+  else
+    log "data-parallel: one GPU, so 2 workers share it over Gloo (a functional check, not a scaling number)"
+    MELANOMA_NCCL_SHIM=none "$bin" train --kernel-type dp_all "${dp[@]}" --num-workers 4 --nproc-per-node 2 \
+      >"$out/dp_all.log" 2>&1
+  fi
+  grep -E "^job" "$out/dp_all.log" | tee -a "$out/summary.txt"
+  head -1 "$out/logs/log_dp_all.jsonl" | tee -a "$out/summary.txt"
+  python3 - "$out/logs/log_dp_1.jsonl" "$out/logs/log_dp_all.jsonl" "$ngpu" <<'PY' | tee -a "$out/summary.txt"
+import json, sys
+one, many = (json.loads(open(f).readline())["images_per_s"] for f in sys.argv[1:3])
+n = max(2, int(sys.argv[3]))
+print(f"scaling: {one:.1f} -> {many:.1f} images/s on {n} workers, efficiency {many / (n * one):.0%}")
+PY
   if "$py" -c 'import geffnet, albumentations' 2>/dev/null; then
     log "python reference epoch (bench/train_reference.py)"
     "$py" bench/train_reference.py --kernel-type ref --data-dir "$out/data" --data-folder 768 \

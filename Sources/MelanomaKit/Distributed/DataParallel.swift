@@ -41,9 +41,10 @@ public final class DataParallel: @unchecked Sendable {
         self.init(group: group, backend: cuda == .nccl ? "nccl" : "gloo")
     }
 
-    /// libctorch_nccl.so: MELANOMA_NCCL_SHIM, else next to the executable, in ../lib or in ../nccl (a build tree).
+    /// libctorch_nccl.so: MELANOMA_NCCL_SHIM (`none`: use Gloo), else next to the executable, in ../lib or in
+    /// ../nccl (a build tree).
     static func ncclShim() -> String? {
-        if let path = ProcessInfo.processInfo.environment["MELANOMA_NCCL_SHIM"] { return path }
+        if let path = ProcessInfo.processInfo.environment["MELANOMA_NCCL_SHIM"] { return path == "none" ? nil : path }
         let dir = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
         return ["", "../lib/", "../nccl/"].map { dir.appendingPathComponent($0 + "libctorch_nccl.so").standardizedFileURL.path }
             .first { FileManager.default.fileExists(atPath: $0) }
