@@ -123,6 +123,17 @@ import TestSupport
         #expect(e.status == 0, "\(e.err)")
         let evaluated = e.out.components(separatedBy: "auc_all_raw : ").dropFirst().first.flatMap { Double($0.prefix(7)) }
         #expect(best != nil && evaluated != nil && abs(best! - evaluated!) < 1e-5, "train \(String(describing: best)), evaluate \(String(describing: evaluated))")
+
+        // torchrun starts the binary as its workers (its agent hosts the store): the same job, the same epochs.
+        let torchrun = URL(fileURLWithPath: Reference.python).deletingLastPathComponent().appendingPathComponent("torchrun")
+        let t = try Worker(torchrun, ["--standalone", "--nproc-per-node=2", "--no-python", CLITests.binary.path]
+            + trainArgs(dir, kernel: "dist_torchrun"), env: [:]).wait()
+        #expect(t.status == 0, "\(t.err)")
+        func epochLines(_ text: String) -> [Substring] {  // without the time stamp
+            text.split(separator: "\n").compactMap { line in line.range(of: "Fold 0, Epoch").map { line[$0.lowerBound...] } }
+        }
+        let (ours, theirs) = (epochLines(r.out), epochLines(t.out))
+        #expect(ours.count == 2 && ours == theirs, "launcher \(ours), torchrun \(theirs)")
     }
 
     /// A job stopped after its first epoch continues on one process (any world size that divides the batch).
