@@ -98,7 +98,7 @@ let package = Package(
         .executableTarget(name: "distributed-probe", dependencies: ["MelanomaKit", "Basics", "NN", "Torch"],
                           path: "Tests/DistributedProbe"),
         // Runs the built `melanoma` binary (swift build --build-tests builds it too).
-        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["Basics", "TestSupport"]),
     ],
     cxxLanguageStandard: .cxx17
 )

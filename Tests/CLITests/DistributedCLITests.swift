@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Testing
 import TestSupport
@@ -35,18 +36,7 @@ import TestSupport
          "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "\(port)", "OMP_NUM_THREADS": "1"].merging(extra) { $1 }
     }
 
-    static func freePort() throws -> Int {
-        // A port the kernel just handed out and released (as the launcher picks one).
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var a = sockaddr_in()
-        a.sin_family = sa_family_t(AF_INET)
-        a.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return Int(UInt16(bigEndian: a.sin_port))
-    }
+    static func freePort() throws -> Int { try #require(TCPPort.free()) }
 
     func parameters(_ url: URL) throws -> [String: [Float]] {
         let json = try Reference.run("safetensors_json.py", [url.path])
