@@ -54,7 +54,8 @@ struct Launcher {
         let world = nnodes * nprocPerNode
         let argv = Launcher.workerArguments(arguments)
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        say("launch    \(nprocPerNode) workers on this machine (ranks \(nodeRank * nprocPerNode)-\((nodeRank + 1) * nprocPerNode - 1) "
+        let first = nodeRank * nprocPerNode, last = first + nprocPerNode - 1
+        say("launch    \(plural(nprocPerNode, "worker")) on this machine (rank \(first == last ? "\(first)" : "\(first)-\(last)") "
             + "of \(world)), store at \(addr):\(port)")
         var pids: [pid_t: Int] = [:]
         for local in 0 ..< nprocPerNode {
@@ -89,7 +90,8 @@ struct Launcher {
                 let code = Launcher.exitCode(status)
                 if code != 0, failed == nil {
                     failed = (rank, code)
-                    say("launch    rank \(rank) \(Launcher.describe(status)); stopping the other \(running.count) worker(s)")
+                    say("launch    rank \(rank) \(Launcher.describe(status)); stopping "
+                        + (running.count == 1 ? "the other worker" : "the other \(running.count) workers"))
                     for p in running.keys { kill(p, SIGTERM) }
                     deadline = ProgressBar.now() + Launcher.grace
                 }
