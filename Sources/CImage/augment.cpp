@@ -202,15 +202,18 @@ int ci_elastic(const uint8_t *src, int h, int w, double alpha, double sigma, con
 
 int ci_clahe(const uint8_t *src, int h, int w, double clip_limit, int tiles, uint8_t *dst) {
   CI_TRY({
-    cv::Mat lab, l;
+    // The LAB image lives in dst (converted back in place) and the CLAHE object and L planes are this thread's,
+    // reused from call to call: no allocation per image.
+    thread_local cv::Ptr<cv::CLAHE> clahe = cv::createCLAHE();
+    thread_local cv::Mat l, l2;
+    cv::Mat lab = rgb(dst, h, w);
     cv::cvtColor(rgb(src, h, w), lab, cv::COLOR_RGB2Lab);
     cv::extractChannel(lab, l, 0);
-    cv::Ptr<cv::CLAHE> clahe = cv::createCLAHE(clip_limit, cv::Size(tiles, tiles));
-    cv::Mat l2;
+    clahe->setClipLimit(clip_limit);
+    clahe->setTilesGridSize(cv::Size(tiles, tiles));
     clahe->apply(l, l2);
     cv::insertChannel(l2, lab, 0);
-    cv::Mat out = rgb(dst, h, w);
-    cv::cvtColor(lab, out, cv::COLOR_Lab2RGB);
+    cv::cvtColor(lab, lab, cv::COLOR_Lab2RGB);
   })
 }
 
