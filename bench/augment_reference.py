@@ -3,7 +3,8 @@
 Usage: augment_reference.py IMAGE_DIR IMAGE_SIZE WORKERS BATCH EPOCHS
 With albumentations 2.x first on PYTHONPATH, the same list in 2.x names (bench/albu2_transforms.py).
 Reads every *.jpg of IMAGE_DIR like the original MelanomaDataset (cv2.imread, BGR -> RGB, get_transforms(S)[0],
-float32, HWC -> CHW) and prints one JSON line: images per second over the epochs after the first (warm-up).
+float32, HWC -> CHW) and prints one JSON line: images per second over the epochs after the first (warm-up), and
+the CPU milliseconds per image of this process and its loader workers together over those epochs.
 """
 import glob
 import json
@@ -44,6 +45,17 @@ class MelanomaImages(Dataset):
         return torch.tensor(image.transpose(2, 0, 1))
 
 
+def cpu_seconds(worker_pids):
+    """User + system CPU seconds of this process (all threads) and of the worker processes, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = time.process_time()
+    for pid in worker_pids:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime (fields 14 and 15)
+    return total
+
+
 def main():
     folder, size, workers, batch, epochs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
     files = sorted(glob.glob(os.path.join(folder, "*.jpg")))
@@ -52,16 +64,22 @@ def main():
                         persistent_workers=workers > 0, drop_last=False)
     torch.manual_seed(0)
     times = []
+    pids = []
     for epoch in range(epochs):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), cpu_seconds(pids)
         n = 0
-        for x in loader:
+        it = iter(loader)
+        for x in it:
             n += x.shape[0]
-        times.append((time.perf_counter() - start, n))
+        # The persistent workers start with the first epoch; later epochs count them from start to end.
+        pids = [w.pid for w in getattr(it, "_workers", [])]
+        times.append((time.perf_counter() - start, n, cpu_seconds(pids) - cpu if epoch > 0 else 0.0))
     measured = times[1:] or times
-    seconds = sum(t for t, _ in measured)
-    images = sum(k for _, k in measured)
+    seconds = sum(t for t, _, _ in measured)
+    images = sum(k for _, k, _ in measured)
+    cpu = sum(c for _, _, c in measured)
     print(json.dumps({"images_per_s": images / seconds, "images": images, "seconds": seconds,
+                      "cpu_ms_per_image": cpu * 1000 / images,
                       "cv2": cv2.__version__, "cv2_threads": cv2.getNumThreads(),
                       "albumentations": ALBUMENTATIONS,
                       "glibc_tunables": os.environ.get("GLIBC_TUNABLES", "")}))

@@ -23,7 +23,7 @@ mkdir -p "$B/mod" "$B/obj" fuzz/findings
 build_decoders() {
   clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -I Sources/CImage/include -I /usr/include/opencv4 \
-    fuzz/decoders.cpp Sources/CImage/codec.cpp Sources/CImage/cimage.cpp Sources/CImage/augment.cpp \
+    fuzz/decoders.cpp Sources/CImage/codec.cpp Sources/CImage/cimage.cpp Sources/CImage/augment.cpp Sources/CImage/elastic.cpp \
     -lopencv_imgproc -lopencv_core -lturbojpeg -lpng -o "$B/decoders"
 }
 

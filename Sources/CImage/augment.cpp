@@ -10,12 +10,6 @@
 namespace {
 cv::Mat rgb(const uint8_t *p, int h, int w) { return cv::Mat(h, w, CV_8UC3, const_cast<uint8_t *>(p)); }
 
-// Writes into dst's memory; OpenCV reallocates (and we would lose the result) only on a size mismatch.
-void store(const cv::Mat &result, uint8_t *dst, int h, int w) {
-  cv::Mat out = rgb(dst, h, w);
-  if (result.data != out.data) result.copyTo(out);
-}
-
 // numpy.linspace(start, stop, n) in float64, written into float32 (as the grid distortion stores it).
 void linspace(float *out, double start, double stop, int n) {
   if (n <= 0) return;
@@ -47,90 +41,6 @@ void grid_axis(std::vector<float> &v, int size, int num_steps, const double *ste
   }
 }
 
-// scipy.ndimage.gaussian_filter's kernel (truncate 4.0) in float32.
-cv::Mat scipy_gaussian_kernel(double sigma) {
-  int radius = (int)(4.0 * sigma + 0.5);
-  std::vector<double> k(2 * radius + 1);
-  double sum = 0;
-  for (int x = -radius; x <= radius; x++) sum += k[x + radius] = std::exp(-0.5 / (sigma * sigma) * x * x);
-  cv::Mat out(2 * radius + 1, 1, CV_32F);
-  for (int i = 0; i < 2 * radius + 1; i++) out.at<float>(i) = (float)(k[i] / sum);
-  return out;
-}
-
-// scipy.ndimage "reflect" (half-sample symmetric) index into [0, n).
-inline int reflect_index(int i, int n) {
-  const int period = 2 * n;
-  i %= period;
-  if (i < 0) i += period;
-  return i < n ? i : period - 1 - i;
-}
-
-// Catmull-Rom weights for fraction t in [0, 1).
-inline void cubic_weights(float t, float w[4]) {
-  const float t2 = t * t, t3 = t2 * t;
-  w[0] = 0.5f * (-t3 + 2 * t2 - t);
-  w[1] = 0.5f * (3 * t3 - 5 * t2 + 2);
-  w[2] = 0.5f * (-3 * t3 + 4 * t2 + t);
-  w[3] = 0.5f * (t3 - t2);
-}
-
-// gaussian_filter(field, sigma) (scipy kernel, mode reflect), evaluated exactly on a grid of every `step`-th
-// pixel and brought to full resolution by cubic interpolation. For sigma = 50 the field is so smooth that the
-// interpolation error is ~1e-5 of its amplitude (~1e-6 px of displacement, far below remap's 1/32 px), while the
-// 401-tap filter runs on 1/step of the rows and 1/step^2 of the outputs.
-cv::Mat smooth_field(const cv::Mat &field, double sigma, int step) {
-  const int h = field.rows, w = field.cols;
-  cv::Mat k = scipy_gaussian_kernel(sigma);
-  const int taps = k.rows, r = taps / 2;
-  const float *kw = k.ptr<float>();
-  // Grid index g covers position step * g for g in [-1, n]; the cubic needs one point either side.
-  const int gy_n = (h - 1) / step + 4, gx_n = (w - 1) / step + 4;
-  cv::Mat vert(gy_n, w, CV_32F, cv::Scalar(0));
-  for (int g = 0; g < gy_n; g++) {
-    float *out = vert.ptr<float>(g);
-    const int centre = step * (g - 1);
-    for (int t = 0; t < taps; t++) {
-      const float *in = field.ptr<float>(reflect_index(centre + t - r, h));
-      const float c = kw[t];
-      for (int x = 0; x < w; x++) out[x] += c * in[x];
-    }
-  }
-  cv::Mat grid(gy_n, gx_n, CV_32F);
-  std::vector<int> cols(taps);
-  for (int gx = 0; gx < gx_n; gx++) {
-    const int centre = step * (gx - 1);
-    for (int t = 0; t < taps; t++) cols[t] = reflect_index(centre + t - r, w);
-    for (int g = 0; g < gy_n; g++) {
-      const float *in = vert.ptr<float>(g);
-      float acc = 0;
-      for (int t = 0; t < taps; t++) acc += kw[t] * in[cols[t]];
-      grid.at<float>(g, gx) = acc;
-    }
-  }
-  cv::Mat out(h, w, CV_32F);
-  std::vector<float> wx(4 * w);
-  std::vector<int> x0(w);
-  for (int x = 0; x < w; x++) {
-    x0[x] = x / step;  // grid index of position step*(x/step) is x/step + 1; the cubic starts one before it
-    cubic_weights((float)(x % step) / step, &wx[4 * x]);
-  }
-  std::vector<float> row(gx_n);
-  for (int y = 0; y < h; y++) {
-    float wy[4];
-    cubic_weights((float)(y % step) / step, wy);
-    const int g0 = y / step;
-    for (int gx = 0; gx < gx_n; gx++)
-      row[gx] = wy[0] * grid.at<float>(g0, gx) + wy[1] * grid.at<float>(g0 + 1, gx) +
-                wy[2] * grid.at<float>(g0 + 2, gx) + wy[3] * grid.at<float>(g0 + 3, gx);
-    float *o = out.ptr<float>(y);
-    for (int x = 0; x < w; x++) {
-      const float *c = &row[x0[x]], *q = &wx[4 * x];
-      o[x] = q[0] * c[0] + q[1] * c[1] + q[2] * c[2] + q[3] * c[3];
-    }
-  }
-  return out;
-}
 }  // namespace
 
 extern "C" {
@@ -149,20 +59,29 @@ int ci_dihedral_lut(const uint8_t *src, int h, int w, int code, const uint8_t *l
     origin += (out_w - 1) * along;
     along = -along;
   }
-  for (int y = 0; y < out_h; y++) {
-    const uint8_t *s = origin + y * across;
-    uint8_t *d = dst + (size_t)y * out_w * 3;
-    if (lut) {
-      for (int x = 0; x < out_w; x++, s += along, d += 3) {
-        d[0] = lut[s[0]];
-        d[1] = lut[s[1]];
-        d[2] = lut[s[2]];
-      }
-    } else {
-      for (int x = 0; x < out_w; x++, s += along, d += 3) {
-        d[0] = s[0];
-        d[1] = s[1];
-        d[2] = s[2];
+  // Square tiles: with a transpose, one output row walks down a source column; a tile's rows then read the same
+  // few source cache lines instead of one line per pixel.
+  const int tile = transpose ? 32 : out_w;
+  for (int ty = 0; ty < out_h; ty += tile) {
+    const int y1 = std::min(out_h, ty + tile);
+    for (int tx = 0; tx < out_w; tx += tile) {
+      const int n = std::min(out_w, tx + tile) - tx;
+      for (int y = ty; y < y1; y++) {
+        const uint8_t *s = origin + y * across + tx * along;
+        uint8_t *d = dst + ((size_t)y * out_w + tx) * 3;
+        if (lut) {
+          for (int x = 0; x < n; x++, s += along, d += 3) {
+            d[0] = lut[s[0]];
+            d[1] = lut[s[1]];
+            d[2] = lut[s[2]];
+          }
+        } else {
+          for (int x = 0; x < n; x++, s += along, d += 3) {
+            d[0] = s[0];
+            d[1] = s[1];
+            d[2] = s[2];
+          }
+        }
       }
     }
   }
@@ -283,43 +202,27 @@ int ci_elastic(const uint8_t *src, int h, int w, double alpha, double sigma, con
     cv::Mat warped;
     cv::warpAffine(rgb(src, h, w), warped, m, cv::Size(w, h), cv::INTER_LINEAR, cv::BORDER_REFLECT_101);
 
-    cv::Mat nx = cv::Mat(h, w, CV_32F, const_cast<float *>(noise_x)).clone();
-    cv::Mat ny = cv::Mat(h, w, CV_32F, const_cast<float *>(noise_y)).clone();
-    // gaussian_filter(rand * 2 - 1, sigma) * alpha; scipy's "reflect" is OpenCV's BORDER_REFLECT.
-    nx.convertTo(nx, CV_32F, 2.0, -1.0);
-    ny.convertTo(ny, CV_32F, 2.0, -1.0);
-    cv::Mat dx, dy;
-    if (sigma >= 8 && std::min(h, w) >= 64) {
-      dx = smooth_field(nx, sigma, 4);
-      dy = smooth_field(ny, sigma, 4);
-    } else {
-      cv::Mat kernel = scipy_gaussian_kernel(sigma);
-      cv::sepFilter2D(nx, dx, CV_32F, kernel, kernel, cv::Point(-1, -1), 0, cv::BORDER_REFLECT);
-      cv::sepFilter2D(ny, dy, CV_32F, kernel, kernel, cv::Point(-1, -1), 0, cv::BORDER_REFLECT);
-    }
-    for (int y = 0; y < h; y++) {
-      float *px = dx.ptr<float>(y), *py = dy.ptr<float>(y);
-      for (int x = 0; x < w; x++) {
-        px[x] = (float)x + (float)(px[x] * alpha);
-        py[x] = (float)y + (float)(py[x] * alpha);
-      }
-    }
+    cv::Mat xy, frac;
+    cimage::elastic_maps(noise_x, noise_y, h, w, alpha, sigma, xy, frac);
     cv::Mat out = rgb(dst, h, w);
-    cv::remap(warped, out, dx, dy, cv::INTER_LINEAR, cv::BORDER_REFLECT_101);
+    cv::remap(warped, out, xy, frac, cv::INTER_LINEAR, cv::BORDER_REFLECT_101);
   })
 }
 
 int ci_clahe(const uint8_t *src, int h, int w, double clip_limit, int tiles, uint8_t *dst) {
   CI_TRY({
-    cv::Mat lab, l;
+    // The LAB image lives in dst (converted back in place) and the CLAHE object and L planes are this thread's,
+    // reused from call to call: no allocation per image.
+    thread_local cv::Ptr<cv::CLAHE> clahe = cv::createCLAHE();
+    thread_local cv::Mat l, l2;
+    cv::Mat lab = rgb(dst, h, w);
     cv::cvtColor(rgb(src, h, w), lab, cv::COLOR_RGB2Lab);
     cv::extractChannel(lab, l, 0);
-    cv::Ptr<cv::CLAHE> clahe = cv::createCLAHE(clip_limit, cv::Size(tiles, tiles));
-    cv::Mat l2;
+    clahe->setClipLimit(clip_limit);
+    clahe->setTilesGridSize(cv::Size(tiles, tiles));
     clahe->apply(l, l2);
     cv::insertChannel(l2, lab, 0);
-    cv::Mat out = rgb(dst, h, w);
-    cv::cvtColor(lab, out, cv::COLOR_Lab2RGB);
+    cv::cvtColor(lab, lab, cv::COLOR_Lab2RGB);
   })
 }
 

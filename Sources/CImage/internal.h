@@ -2,10 +2,18 @@
 #pragma once
 #include <string>
 
+namespace cv {
+class Mat;
+}
+
 namespace cimage {
 extern thread_local std::string last_error;
 /// Records message as this thread's last error and returns -1.
 int fail(const std::string &message);
+
+/// ElasticTransform's remap maps (elastic.cpp) in remap's fixed-point form: xy CV_16SC2, frac CV_16UC1.
+void elastic_maps(const float *noise_x, const float *noise_y, int h, int w, double alpha, double sigma, cv::Mat &xy,
+                  cv::Mat &frac);
 }  // namespace cimage
 
 // Runs body; any C++ exception (cv::Exception, std::bad_alloc) becomes -1 with its message.

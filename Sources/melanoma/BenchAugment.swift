@@ -63,7 +63,8 @@ struct BenchAugment: ParsableCommand {
             + "\(count) images, \(epochs) measured epoch(s) after 1 warm-up; malloc \(malloc)"
             + (malloc == "keep" ? " (mallopt here, GLIBC_TUNABLES=\(MallocRegime.tunables) for python)" : "")
             + "; reference: albumentations " + (albumentations2 == nil ? "0.4.6 (the original's)" : "2.x from \(albumentations2!)"))
-        print("stored  size   ours img/s  ours full-decode  python img/s  ratio  ratio(full-decode)")
+        print("stored  size   ours img/s  ours full-decode  python img/s  ratio  ratio(full-decode)"
+            + "  |  CPU ms/img: ours full-decode  python  ratio")
         for s in stored {
             let dir = root.appendingPathComponent("\(s)")
             try Synth.writeLesionImages(count: count, side: s, to: dir)
@@ -73,38 +74,61 @@ struct BenchAugment: ParsableCommand {
             for size in sizes {
                 let ours = try measure(items, size: size, dct: true)
                 let full = try measure(items, size: size, dct: false)
-                var ref: Double? = nil
+                var ref: (rate: Double, cpuMs: Double)? = nil
                 if !noReference {
                     ref = try reference(py, script, dir.path, size: size, env: env)
                 }
-                let r = ref.map { String(format: "%5.2fx", ours / $0) } ?? "  -  "
-                let rf = ref.map { String(format: "%5.2fx", full / $0) } ?? "  -  "
-                print(String(format: "%6d  %4d  %11.1f  %16.1f  %12@  %@  %@", s, size, ours, full,
-                             ref.map { String(format: "%.1f", $0) } ?? "-", r, rf))
+                let r = ref.map { String(format: "%5.2fx", ours.rate / $0.rate) } ?? "  -  "
+                let rf = ref.map { String(format: "%5.2fx", full.rate / $0.rate) } ?? "  -  "
+                let cpu = ref.map { String(format: "%6.1f  %5.2fx", $0.cpuMs, $0.cpuMs / full.cpuMs) } ?? "     -      -  "
+                print(String(format: "%6d  %4d  %11.1f  %16.1f  %12@  %@  %@  |  %26.1f  %@", s, size, ours.rate, full.rate,
+                             ref.map { String(format: "%.1f", $0.rate) } ?? "-", r, rf, full.cpuMs, cpu))
             }
         }
     }
 
-    func measure(_ items: [Sample], size: Int, dct: Bool) throws -> Double {
+    /// CPU milliseconds this thread has used so far.
+    func threadCPUms() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) * 1e3 + Double(t.tv_nsec) / 1e6
+    }
+
+    /// CPU seconds this process has used so far (user + system, all threads).
+    func cpuSeconds() -> Double {
+        var u = rusage()
+        #if os(Linux)
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
+        #else
+        getrusage(RUSAGE_SELF, &u)
+        #endif
+        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+    }
+
+    /// Images per second (wall) and CPU milliseconds per image (all threads) over the measured epochs. On a machine
+    /// other work shares, the CPU time moves much less than the wall time; both sides report it.
+    func measure(_ items: [Sample], size: Int, dct: Bool) throws -> (rate: Double, cpuMs: Double) {
         var t = AugmentConfig.train(imageSize: size)
         t.dctScaling = dct
         let loader = try BatchLoader(samples: items, transform: t,
                                      config: LoaderConfig(batchSize: batchSize, numWorkers: numWorkers, training: true))
-        var seconds = 0.0, images = 0
+        var seconds = 0.0, cpu = 0.0, images = 0
         for e in 0 ... epochs {
-            let start = DispatchTime.now().uptimeNanoseconds
+            let start = DispatchTime.now().uptimeNanoseconds, cpuStart = cpuSeconds()
             let it = loader.iterator(seed: UInt64(e + 1))
             var n = 0
             while let b = try it.nextBatch() { n += b.count }
             if e > 0 {
                 seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                cpu += cpuSeconds() - cpuStart
                 images += n
             }
         }
-        return Double(images) / seconds
+        return (Double(images) / seconds, cpu * 1000 / Double(images))
     }
 
-    /// Milliseconds per step kind at the stored size, on this thread, over the plans of 200 samples.
+    /// Milliseconds per step kind at the stored size, on this thread, over the plans of 200 samples. Counted in this
+    /// thread's CPU time, so other work on the machine hardly moves it (the wall clock would count its time slices).
     func profile(_ file: URL) throws {
         let image = try Image(contentsOf: file)
         var total: [String: (Double, Int)] = [:]
@@ -114,23 +138,23 @@ struct BenchAugment: ParsableCommand {
             var x = image
             for step in p.plan(using: &rng) {
                 let name = String("\(step)".prefix { $0.isLetter })
-                let t0 = DispatchTime.now().uptimeNanoseconds
+                let t0 = threadCPUms()
                 x = try AugmentPipeline.applyOne(step, to: x)
-                let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+                let ms = threadCPUms() - t0
                 total[name, default: (0, 0)].0 += ms
                 total[name, default: (0, 0)].1 += 1
             }
         }
-        let t0 = DispatchTime.now().uptimeNanoseconds
+        let t0 = threadCPUms()
         for _ in 0 ..< 20 { _ = try Image(contentsOf: file) }
-        let decode = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 / 20
+        let decode = (threadCPUms() - t0) / 20
         print("per transform at \(image.width)x\(image.height) (ms per call, calls in 200 samples): decode \(String(format: "%.1f", decode))")
         for (k, v) in total.sorted(by: { $0.value.0 > $1.value.0 }) {
             print(String(format: "  %-18@ %7.2f ms x %3d = %7.1f ms", k as NSString, v.0 / Double(v.1), v.1, v.0))
         }
     }
 
-    func reference(_ py: String, _ script: String, _ dir: String, size: Int, env: [String: String]) throws -> Double {
+    func reference(_ py: String, _ script: String, _ dir: String, size: Int, env: [String: String]) throws -> (rate: Double, cpuMs: Double) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: py)
         p.arguments = [script, dir, "\(size)", "\(numWorkers)", "\(batchSize)", "\(epochs + 1)"]
@@ -145,10 +169,10 @@ struct BenchAugment: ParsableCommand {
         guard p.terminationStatus == 0,
               let line = String(decoding: o, as: UTF8.self).split(separator: "\n").last,
               let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-              let rate = json["images_per_s"] as? Double
+              let rate = json["images_per_s"] as? Double, let cpuMs = json["cpu_ms_per_image"] as? Double
         else {
             throw ValidationError("python reference failed (\(p.terminationStatus)): \(String(decoding: e, as: UTF8.self).suffix(800))")
         }
-        return rate
+        return (rate, cpuMs)
     }
 }
