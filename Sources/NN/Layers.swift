@@ -114,6 +114,26 @@ public final class BatchNorm: Module, @unchecked Sendable {
     }
 }
 
+extension BatchNorm {
+    /// `silu(self(x))`, as geffnet's BN + SiLU(inplace=True), in the cheapest form that keeps autograd exact:
+    /// training a float32 CPU model, one fused op that saves x alone for backward (the largest memory of a
+    /// CPU training step is what autograd saves); without a graph, SiLU in place on the BN output; otherwise
+    /// (autocast, CUDA's cuDNN BatchNorm) the two ops.
+    public func silu(_ x: Tensor) throws -> Tensor {
+        let recording = Autograd.isEnabled
+        if isTraining && recording && x.dtype == .float32 && x.device == .cpu, !Autocast.isEnabled(on: .cpu),
+           let w = tensor("weight"), let b = tensor("bias"), let rm = tensor("running_mean"),
+           let rv = tensor("running_var") {
+            try withNoGrad { try tensor("num_batches_tracked")!.add_(try Tensor.ones([], dtype: .int64)) }
+            return try x.batchNormSiLU(weight: w, bias: b, runningMean: rm, runningVar: rv, momentum: momentum, eps: eps)
+        }
+        let y = try forward(x)
+        if recording { return try y.silu() }
+        try y.silu_()
+        return y
+    }
+}
+
 public typealias BatchNorm1d = BatchNorm
 public typealias BatchNorm2d = BatchNorm
 
