@@ -12,12 +12,16 @@ public struct LoaderConfig: Sendable {
     public var training: Bool
     /// Batches built ahead of the consumer; with the workers' batches in flight this bounds memory.
     public var prefetch = 2
+    /// Batches in page-locked memory, for a CUDA consumer: the worker thread pins them, so the step's copy to
+    /// the GPU is asynchronous (`to(device:nonBlocking:)`). Ignored where CUDA is unavailable.
+    public var pinMemory = false
 
-    public init(batchSize: Int, numWorkers: Int, training: Bool, prefetch: Int = 2) {
+    public init(batchSize: Int, numWorkers: Int, training: Bool, prefetch: Int = 2, pinMemory: Bool = false) {
         self.batchSize = batchSize
         self.numWorkers = numWorkers
         self.training = training
         self.prefetch = prefetch
+        self.pinMemory = pinMemory
     }
 }
 
@@ -29,6 +33,8 @@ public final class BatchLoader: BatchSource, Sendable {
     public let config: LoaderConfig
     public let metaCount: Int
     let withTargets: Bool
+    /// `config.pinMemory` where a GPU can take the batches (decided once: asking loads libtorch_cuda).
+    public let pinsBatches: Bool
 
     public init(samples: [Sample], transform: AugmentConfig, config: LoaderConfig) throws {
         guard config.batchSize > 0 else { throw RunError(.batchSize, "must be positive, got \(config.batchSize)") }
@@ -46,6 +52,7 @@ public final class BatchLoader: BatchSource, Sendable {
         self.config = config
         self.metaCount = m
         self.withTargets = withTargets
+        pinsBatches = config.pinMemory && LibTorch.cudaIsAvailable
     }
 
     /// Sample indices of a pass, cut into batches: shuffled from `seed` when training, in order otherwise.
@@ -91,9 +98,15 @@ public final class BatchLoader: BatchSource, Sendable {
                 }
             }
         }
-        let images = try pixels.withUnsafeBytes { try Tensor.fromBytes($0, shape: [indices.count, 3, s, s], dtype: .float32) }
-        let meta = metaCount == 0 ? nil : try Tensor(indices.flatMap { samples[$0].meta }, shape: [indices.count, metaCount])
-        let targets = withTargets ? try Tensor(indices.map { Int64(samples[$0].target) }) : nil
+        var images = try pixels.withUnsafeBytes { try Tensor.fromBytes($0, shape: [indices.count, 3, s, s], dtype: .float32) }
+        var meta = metaCount == 0 ? nil : try Tensor(indices.flatMap { samples[$0].meta }, shape: [indices.count, metaCount])
+        var targets = withTargets ? try Tensor(indices.map { Int64(samples[$0].target) }) : nil
+        if pinsBatches {
+            // Here, on the worker thread, so the copy overlaps the consumer's GPU step.
+            images = try images.pinMemory()
+            meta = try meta?.pinMemory()
+            targets = try targets?.pinMemory()
+        }
         return Batch(images: images, meta: meta, targets: targets, indices: indices, isExt: indices.map { samples[$0].isExt })
     }
 }

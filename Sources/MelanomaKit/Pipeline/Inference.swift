@@ -52,8 +52,8 @@ public enum Inference {
         var losses: [Double] = [], batches = 0
         try withNoGrad {
             while let batch = try next() {
-                let x = try batch.images.to(device: device).contiguous(channelsLast: channelsLast)
-                let meta = try batch.meta?.to(device: device)
+                let x = try batch.images.to(device: device, nonBlocking: device.isCUDA).contiguous(channelsLast: channelsLast)
+                let meta = try batch.meta?.to(device: device, nonBlocking: device.isCUDA)
                 var logitSum: Tensor? = nil, probSum: Tensor? = nil
                 for model in models {
                     for i in 0 ..< nTest {
@@ -71,7 +71,7 @@ public enum Inference {
                 out.probabilities += try p.toArray(Float.self)
                 if let y = batch.targets {
                     let logits = try (logitSum / Double(nTest)) / Double(models.count)
-                    losses.append(try logits.crossEntropy(target: try y.to(device: device)).item())
+                    losses.append(try logits.crossEntropy(target: try y.to(device: device, nonBlocking: device.isCUDA)).item())
                     out.targets += try y.toArray(Int64.self).map(Int.init)
                 }
                 out.isExt += batch.isExt

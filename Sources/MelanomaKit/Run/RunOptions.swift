@@ -144,7 +144,8 @@ public struct RunOptions: Sendable {
         var transform: AugmentConfig = training ? .train(imageSize: imageSize) : .validation(imageSize: imageSize)
         transform.dctScaling = !fullDecode
         return try BatchLoader(samples: samples, transform: transform,
-                               config: LoaderConfig(batchSize: batchSize, numWorkers: numWorkers, training: training))
+                               config: LoaderConfig(batchSize: batchSize, numWorkers: numWorkers, training: training,
+                                                    pinMemory: device.isCUDA))
     }
 
     /// `--DEBUG`: the original's small subset (batch_size * n rows, sampled with the run's seed).

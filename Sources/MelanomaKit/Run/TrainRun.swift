@@ -15,6 +15,7 @@ public enum TrainRun {
         let splits = try o.folds.map { try trainingSplit(o, data: data, fold: $0) }
         describeStart(o, data: data, pretrained: pretrained, console: console)
         if !o.device.isCUDA { try checkMemory(o, data: data, console: console) }
+        if o.device.isCUDA { LibTorch.cudnnBenchmark = true }  // one image size per run: tune each conv once
         try ModelDescription.record(ModelDescription(options: o, dataset: data), modelDir: o.modelDir)
         var results: [FoldResult] = []
         for (fold, (train, valid)) in zip(o.folds, splits) {
