@@ -38,6 +38,27 @@ struct BatchNormSiLU : torch::autograd::Function<BatchNormSiLU> {
     return {gx, gw, gb, Tensor(), Tensor(), Tensor(), Tensor()};
   }
 };
+
+// conv1x1(x * gate, w) (squeeze-excitation's gate, then the block's 1x1 projection) saving x, gate and w:
+// the gated activation x * gate, which the two ops would keep for the convolution's backward, is recomputed
+// there (one multiply).
+struct GatedConv1x1 : torch::autograd::Function<GatedConv1x1> {
+  static Tensor forward(torch::autograd::AutogradContext *ctx, const Tensor &x, const Tensor &gate, const Tensor &w) {
+    ctx->save_for_backward({x, gate, w});
+    return at::conv2d(x * gate, w);
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext *ctx,
+                                                 torch::autograd::variable_list grads) {
+    auto s = ctx->get_saved_variables();
+    const Tensor &x = s[0], &gate = s[1], &w = s[2];
+    auto [gin, gw, gb] = at::convolution_backward(grads[0], x * gate, w, std::nullopt, {1, 1}, {0, 0}, {1, 1}, false,
+                                                  {0, 0}, 1, {true, ctx->needs_input_grad(2), false});
+    Tensor gx = ctx->needs_input_grad(0) ? gin * gate : Tensor();
+    Tensor gg = ctx->needs_input_grad(1) ? (gin * x).sum({2, 3}, true) : Tensor();
+    return {gx, gg, gw};
+  }
+};
 } // namespace
 
 extern "C" {
@@ -76,6 +97,15 @@ ct_tensor ct_batch_norm_silu(ct_tensor x, ct_tensor w, ct_tensor b, ct_tensor ru
                 "batch_norm_silu: float32 CPU input of at least 2 dimensions, got ", in.scalar_type(), " on ",
                 in.device(), " with ", in.dim());
     return wrap(BatchNormSiLU::apply(in, T(w), T(b), T(running_mean), T(running_var), momentum, eps));
+  })
+}
+ct_tensor ct_gated_conv1x1(ct_tensor x, ct_tensor gate, ct_tensor w, ct_error *err) {
+  CT_TRY(nullptr, {
+    const Tensor &in = T(x), &k = T(w);
+    TORCH_CHECK(in.scalar_type() == at::kFloat && in.device().is_cpu() && in.dim() == 4 && k.dim() == 4 &&
+                    k.size(2) == 1 && k.size(3) == 1,
+                "gated_conv1x1: float32 CPU NCHW input and a 1x1 kernel");
+    return wrap(GatedConv1x1::apply(in, T(gate), k));
   })
 }
 int ct_grad_enabled(void) { return c10::GradMode::is_enabled(); }

@@ -40,6 +40,10 @@ public final class Conv2d: Module, @unchecked Sendable {
     }
 
     public var weight: Tensor { tensor("weight")! }
+    /// A 1x1 kernel without bias, stride, dilation, groups or padding: a per-pixel matrix product.
+    public var isPlainPointwise: Bool {
+        kernel == (1, 1) && stride == (1, 1) && dilation == (1, 1) && groups == 1 && !hasBias && padding == .symmetric(0, 0)
+    }
     public var bias: Tensor? { hasBias ? tensor("bias") : nil }
 
     public override func forward(_ x: Tensor) throws -> Tensor {

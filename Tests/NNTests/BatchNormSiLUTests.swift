@@ -60,3 +60,29 @@ import Torch
         #expect(try bn.tensor("num_batches_tracked")!.item() == 2, "eval mode counts no batch")
     }
 }
+
+/// `Tensor.gatedConv1x1` (SE's gate and the 1x1 projection as one op) against the two ops: same output,
+/// gradients of input, gate and weight within float32 rounding.
+@Suite struct GatedConv1x1Tests {
+    @Test func matchesMultiplyThenConvolve() throws {
+        LibTorch.manualSeed(5)
+        for channelsLast in [false, true] {
+            let x0 = try Tensor.randn([3, 6, 5, 4]).contiguous(channelsLast: channelsLast)
+            let g0 = try Tensor.rand([3, 6, 1, 1]), w0 = try Tensor.randn([7, 6, 1, 1]) * 0.3
+            let up = try Tensor.randn([3, 7, 5, 4])
+            func run(fused: Bool) throws -> [Tensor] {
+                let x = try x0.detach().setRequiresGrad(true), g = try g0.detach().setRequiresGrad(true)
+                let w = try w0.detach().setRequiresGrad(true)
+                let y = fused ? try x.gatedConv1x1(gate: g, weight: w) : try (x * g).conv2d(weight: w)
+                try (y * up).sum().backward()
+                return [try y.detach(), try #require(x.grad), try #require(g.grad), try #require(w.grad)]
+            }
+            let a = try run(fused: true), b = try run(fused: false)
+            #expect(try (a[0] - b[0]).abs().max().item() == 0, "forward values differ")
+            for (name, k) in [("x", 1), ("gate", 2), ("weight", 3)] {
+                let d = try (a[k] - b[k]).abs().max().item() / Swift.max(1e-6, try b[k].abs().max().item())
+                #expect(d <= 1e-5, "gradient of \(name) differs by \(d) (relative)")
+            }
+        }
+    }
+}

@@ -150,6 +150,9 @@ ct_tensor ct_interpolate_bilinear(ct_tensor x, int64_t h, int64_t w, int align_c
 // activation less for backward than the two ops: the normalised values are recomputed there.
 ct_tensor ct_batch_norm_silu(ct_tensor x, ct_tensor w, ct_tensor b, ct_tensor running_mean, ct_tensor running_var,
                              double momentum, double eps, ct_error *err);
+// conv2d(x * gate, w) for a 1x1 kernel (stride 1, no padding, no bias) on float32 CPU input, recomputing
+// x * gate in backward instead of keeping it.
+ct_tensor ct_gated_conv1x1(ct_tensor x, ct_tensor gate, ct_tensor w, ct_error *err);
 int ct_grad_enabled(void);
 void ct_set_grad_enabled(int on);
 // Sum of squares of all grads -> clip in place to max_norm; returns the total norm (or -1).
