@@ -42,7 +42,10 @@ let package = Package(
                     "-L\(torch)/lib", "-Xlinker", "-rpath", "-Xlinker", "\(torch)/lib",
                     "-Xlinker", "--no-as-needed",
                 ]),
-                .linkedLibrary("torch"), .linkedLibrary("torch_cpu"), .linkedLibrary("c10"),
+                // Not libtorch.so: in the CUDA wheel it is an empty library that NEEDs libtorch_cuda.so and with it
+                // cuBLAS, cuDNN, NCCL... (230 MiB of resident memory in a CPU run). ct_cuda_load dlopens
+                // libtorch_cuda.so when a run asks for CUDA.
+                .linkedLibrary("torch_cpu"), .linkedLibrary("c10"),
                 .linkedLibrary("dl"),
             ]
         ),

@@ -94,6 +94,9 @@ void ct_cuda_synchronize(int index, ct_error *err) {
   }
 }
 
+void ct_set_cudnn_benchmark(int on) { at::globalContext().setBenchmarkCuDNN(on != 0); }
+int ct_cudnn_benchmark(void) { return at::globalContext().benchmarkCuDNN(); }
+
 // ---- creation and inspection
 
 ct_tensor ct_from_data(const void *data, const int64_t *shape, int ndim, int dtype, ct_error *err) {
@@ -153,6 +156,21 @@ void *ct_data_ptr(ct_tensor t) {
   auto &x = T(t);
   if (!x.defined() || !x.device().is_cpu() || !x.is_contiguous()) return nullptr;
   return x.data_ptr();
+}
+
+ct_tensor ct_pin_memory(ct_tensor x, ct_error *err) {
+  CT_TRY(nullptr, {
+    TORCH_CHECK(ct_cuda_is_available(), "pin_memory needs a CUDA device (libtorch_cuda loaded and a GPU)");
+    return wrap(T(x).pin_memory());
+  })
+}
+
+int ct_is_pinned(ct_tensor x) {
+  try {
+    return T(x).is_pinned();
+  } catch (...) {
+    return 0;
+  }
 }
 
 double ct_item(ct_tensor t, ct_error *err) { CT_TRY(0.0, return T(t).item<double>();) }

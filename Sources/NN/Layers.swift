@@ -40,6 +40,10 @@ public final class Conv2d: Module, @unchecked Sendable {
     }
 
     public var weight: Tensor { tensor("weight")! }
+    /// A 1x1 kernel without bias, stride, dilation, groups or padding: a per-pixel matrix product.
+    public var isPlainPointwise: Bool {
+        kernel == (1, 1) && stride == (1, 1) && dilation == (1, 1) && groups == 1 && !hasBias && padding == .symmetric(0, 0)
+    }
     public var bias: Tensor? { hasBias ? tensor("bias") : nil }
 
     public override func forward(_ x: Tensor) throws -> Tensor {
@@ -111,6 +115,26 @@ public final class BatchNorm: Module, @unchecked Sendable {
         if isTraining { try withNoGrad { try tensor("num_batches_tracked")!.add_(try Tensor.ones([], dtype: .int64)) } }
         return try x.batchNorm(weight: tensor("weight"), bias: tensor("bias"), runningMean: tensor("running_mean"),
                                runningVar: tensor("running_var"), training: isTraining, momentum: momentum, eps: eps)
+    }
+}
+
+extension BatchNorm {
+    /// `silu(self(x))`, as geffnet's BN + SiLU(inplace=True), in the cheapest form that keeps autograd exact:
+    /// training a float32 CPU model, one fused op that saves x alone for backward (the largest memory of a
+    /// CPU training step is what autograd saves); without a graph, SiLU in place on the BN output; otherwise
+    /// (autocast, CUDA's cuDNN BatchNorm) the two ops.
+    public func silu(_ x: Tensor) throws -> Tensor {
+        let recording = Autograd.isEnabled
+        if isTraining && recording && x.dtype == .float32 && x.device == .cpu, !Autocast.isEnabled(on: .cpu),
+           let w = tensor("weight"), let b = tensor("bias"), let rm = tensor("running_mean"),
+           let rv = tensor("running_var") {
+            try withNoGrad { try tensor("num_batches_tracked")!.add_(try Tensor.ones([], dtype: .int64)) }
+            return try x.batchNormSiLU(weight: w, bias: b, runningMean: rm, runningVar: rv, momentum: momentum, eps: eps)
+        }
+        let y = try forward(x)
+        if recording { return try y.silu() }
+        try y.silu_()
+        return y
     }
 }
 

@@ -104,6 +104,14 @@ public enum LibTorch {
         return buf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
+    /// cuDNN's autotuner (torch.backends.cudnn.benchmark): the first convolution of each input shape tries the
+    /// algorithms and keeps the fastest, a gain when the shapes stay fixed (training at one image size). A
+    /// process setting; harmless without CUDA.
+    public static var cudnnBenchmark: Bool {
+        get { ct_cudnn_benchmark() != 0 }
+        set { ct_set_cudnn_benchmark(newValue ? 1 : 0) }
+    }
+
     public static func synchronize(_ device: Device) throws {
         guard case .cuda(let i) = device else { return }
         try checked { ct_cuda_synchronize(Int32(i), $0) }

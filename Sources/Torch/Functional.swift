@@ -35,6 +35,24 @@ extension Tensor {
         }
     }
 
+    /// `silu(batchNorm(training: true))` on float32 CPU input (it throws otherwise), keeping one activation
+    /// less for backward: the normalised values are recomputed there instead of saved. Same forward values.
+    public func batchNormSiLU(weight: Tensor, bias: Tensor, runningMean: Tensor, runningVar: Tensor,
+                              momentum: Double = 0.1, eps: Double = 1e-5) throws -> Tensor {
+        try withExtendedLifetime((weight, bias, runningMean, runningVar)) {
+            try make {
+                ct_batch_norm_silu(handle, weight.handle, bias.handle, runningMean.handle, runningVar.handle,
+                                   momentum, eps, $0)
+            }
+        }
+    }
+
+    /// `(self * gate).conv2d(weight:)` for a 1x1 kernel without bias, stride or padding, on float32 CPU input
+    /// (it throws otherwise), keeping `self` and `gate` for backward but not their product. Same forward values.
+    public func gatedConv1x1(gate: Tensor, weight: Tensor) throws -> Tensor {
+        try withExtendedLifetime((gate, weight)) { try make { ct_gated_conv1x1(handle, gate.handle, weight.handle, $0) } }
+    }
+
     public func maxPool2d(kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
                           ceilMode: Bool = false) throws -> Tensor {
         let k = [Int64(kernel.0), Int64(kernel.1)]

@@ -89,11 +89,26 @@ extension Tensor {
     }
     public func detach() throws -> Tensor { try make { ct_detach(handle, $0) } }
 
+    /// `nonBlocking`: from pinned host memory (`pinMemory()`) the copy to a GPU is queued on the device's
+    /// stream and this returns at once (the source stays alive until the copy ends: libtorch's host
+    /// allocator waits on it); from pageable memory, or to the CPU, it is an ordinary copy.
     public func to(device: Device? = nil, dtype: DType? = nil, nonBlocking: Bool = false) throws -> Tensor {
         let d = device ?? self.device
         let t = dtype ?? self.dtype
         return try make { ct_to(handle, d.typeCode, d.index, t.rawValue, nonBlocking ? 1 : 0, $0) }
     }
+
+    /// A copy in page-locked host memory, which a `to(device: .cuda, nonBlocking: true)` copies asynchronously.
+    /// Throws (naming why) where CUDA is unavailable: pinned memory only exists for a GPU to read.
+    public func pinMemory() throws -> Tensor {
+        guard LibTorch.cudaIsAvailable else {
+            throw TorchError("pinMemory needs a CUDA device: \(LibTorch.loadCUDA() ?? "libtorch_cuda is loaded but no GPU is usable")")
+        }
+        return try make { ct_pin_memory(handle, $0) }
+    }
+
+    /// Whether the data lives in page-locked host memory (false where CUDA is absent).
+    public var isPinned: Bool { ct_is_pinned(handle) != 0 }
 
     public static func cat(_ ts: [Tensor], dim: Int = 0) throws -> Tensor {
         let hs: [ct_tensor?] = ts.map { $0.handle }

@@ -64,6 +64,21 @@ import Torch
         }
     }
 
+    @Test func pinnedBatchesForACUDAConsumerAreTheSameBatches() throws {
+        let items = try Self.fixture.get().1
+        let pinned = try BatchLoader(samples: items, transform: .train(imageSize: 64),
+                                     config: LoaderConfig(batchSize: 4, numWorkers: 2, training: true, pinMemory: true))
+        // Without a GPU nothing is pinned (there is no device to read pinned memory); with one, every tensor is.
+        #expect(pinned.pinsBatches == LibTorch.cudaIsAvailable)
+        let it = pinned.iterator(seed: 2)
+        while let b = try it.nextBatch() {
+            #expect(b.images.isPinned == pinned.pinsBatches && b.meta?.isPinned == pinned.pinsBatches)
+        }
+        let a = try collect(pinned, seed: 2), b = try collect(loader(workers: 2), seed: 2)
+        #expect(a.map(\.indices) == b.map(\.indices))
+        #expect(a.map(\.images) == b.map(\.images) && a.map(\.meta) == b.map(\.meta) && a.map(\.targets) == b.map(\.targets))
+    }
+
     @Test func seedsChangeOrderAndAugmentation() throws {
         let l = try loader(workers: 2)
         #expect(l.plan(seed: 5) != l.plan(seed: 6))

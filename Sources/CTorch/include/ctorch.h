@@ -51,6 +51,9 @@ int ct_cuda_device_count(void);
 // Writes the device name into buf (via the CUDA driver); 0 on success.
 int ct_cuda_device_name(int index, char *buf, int len);
 void ct_cuda_synchronize(int index, ct_error *err);
+// cuDNN's autotuner (torch.backends.cudnn.benchmark): picks the fastest algorithm per input shape.
+void ct_set_cudnn_benchmark(int on);
+int ct_cudnn_benchmark(void);
 
 // ---- creation and inspection
 ct_tensor ct_from_data(const void *data, const int64_t *shape, int ndim, int dtype, ct_error *err);
@@ -116,6 +119,10 @@ ct_tensor ct_unsqueeze(ct_tensor x, int64_t dim, ct_error *err);
 ct_tensor ct_contiguous(ct_tensor x, int channels_last, ct_error *err);
 ct_tensor ct_to(ct_tensor x, int device_type, int device_index, int dtype, int non_blocking, ct_error *err);
 ct_tensor ct_detach(ct_tensor x, ct_error *err);
+// A copy in page-locked host memory (CUDA's caching host allocator), so a non_blocking copy to the GPU is
+// asynchronous. Needs libtorch_cuda loaded and a device; an error otherwise.
+ct_tensor ct_pin_memory(ct_tensor x, ct_error *err);
+int ct_is_pinned(ct_tensor x); // 0 where CUDA is absent
 
 // ---- reductions (dims NULL / ndim 0 = all)
 ct_tensor ct_reduce(ct_tensor x, ct_reduce_op op, const int64_t *dims, int ndim, int keepdim, ct_error *err);
@@ -139,6 +146,13 @@ int ct_zero_grad(ct_tensor t);  // drops the gradient, as set_to_none=True
 int ct_autograd_grad(ct_tensor output, const ct_tensor *inputs, int n, ct_tensor *grads, ct_error *err);
 // F.interpolate(x, size=(h, w), mode="bilinear", align_corners=...) on an NCHW tensor.
 ct_tensor ct_interpolate_bilinear(ct_tensor x, int64_t h, int64_t w, int align_corners, ct_error *err);
+// silu(batch_norm(x)) in training mode (running statistics updated) for float32 CPU input, saving one
+// activation less for backward than the two ops: the normalised values are recomputed there.
+ct_tensor ct_batch_norm_silu(ct_tensor x, ct_tensor w, ct_tensor b, ct_tensor running_mean, ct_tensor running_var,
+                             double momentum, double eps, ct_error *err);
+// conv2d(x * gate, w) for a 1x1 kernel (stride 1, no padding, no bias) on float32 CPU input, recomputing
+// x * gate in backward instead of keeping it.
+ct_tensor ct_gated_conv1x1(ct_tensor x, ct_tensor gate, ct_tensor w, ct_error *err);
 int ct_grad_enabled(void);
 void ct_set_grad_enabled(int on);
 // Sum of squares of all grads -> clip in place to max_norm; returns the total norm (or -1).

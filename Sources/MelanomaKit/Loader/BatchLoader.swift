@@ -14,13 +14,18 @@ public struct LoaderConfig: Sendable {
     public var prefetch = 2
     /// In a data-parallel job, the part of every batch this worker takes (`batchSize` stays the global batch).
     public var shard = Shard.whole
+    /// Batches in page-locked memory, for a CUDA consumer: the worker thread pins them, so the step's copy to
+    /// the GPU is asynchronous (`to(device:nonBlocking:)`). Ignored where CUDA is unavailable.
+    public var pinMemory = false
 
-    public init(batchSize: Int, numWorkers: Int, training: Bool, prefetch: Int = 2, shard: Shard = .whole) {
+    public init(batchSize: Int, numWorkers: Int, training: Bool, prefetch: Int = 2, shard: Shard = .whole,
+                pinMemory: Bool = false) {
         self.batchSize = batchSize
         self.numWorkers = numWorkers
         self.training = training
         self.prefetch = prefetch
         self.shard = shard
+        self.pinMemory = pinMemory
     }
 }
 
@@ -53,6 +58,8 @@ public final class BatchLoader: BatchSource, Sendable {
     public let config: LoaderConfig
     public let metaCount: Int
     let withTargets: Bool
+    /// `config.pinMemory` where a GPU can take the batches (decided once: asking loads libtorch_cuda).
+    public let pinsBatches: Bool
 
     public init(samples: [Sample], transform: AugmentConfig, config: LoaderConfig) throws {
         guard config.batchSize > 0 else { throw RunError(.batchSize, "must be positive, got \(config.batchSize)") }
@@ -70,6 +77,7 @@ public final class BatchLoader: BatchSource, Sendable {
         self.config = config
         self.metaCount = m
         self.withTargets = withTargets
+        pinsBatches = config.pinMemory && LibTorch.cudaIsAvailable
     }
 
     /// This worker's sample indices of a pass, batch by batch (its shard of each global batch; a worker
@@ -128,9 +136,15 @@ public final class BatchLoader: BatchSource, Sendable {
                 }
             }
         }
-        let images = try pixels.withUnsafeBytes { try Tensor.fromBytes($0, shape: [indices.count, 3, s, s], dtype: .float32) }
-        let meta = metaCount == 0 ? nil : try Tensor(indices.flatMap { samples[$0].meta }, shape: [indices.count, metaCount])
-        let targets = withTargets ? try Tensor(indices.map { Int64(samples[$0].target) }) : nil
+        var images = try pixels.withUnsafeBytes { try Tensor.fromBytes($0, shape: [indices.count, 3, s, s], dtype: .float32) }
+        var meta = metaCount == 0 ? nil : try Tensor(indices.flatMap { samples[$0].meta }, shape: [indices.count, metaCount])
+        var targets = withTargets ? try Tensor(indices.map { Int64(samples[$0].target) }) : nil
+        if pinsBatches {
+            // Here, on the worker thread, so the copy overlaps the consumer's GPU step.
+            images = try images.pinMemory()
+            meta = try meta?.pinMemory()
+            targets = try targets?.pinMemory()
+        }
         return Batch(images: images, meta: meta, targets: targets, indices: indices,
                      isExt: indices.map { samples[$0].isExt }, globalCount: globalCount)
     }

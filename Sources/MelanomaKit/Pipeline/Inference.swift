@@ -69,8 +69,8 @@ public enum Inference {
         var batches = 0
         try withNoGrad {
             while let batch = try next() {
-                let x = try batch.images.to(device: device).contiguous(channelsLast: channelsLast)
-                let meta = try batch.meta?.to(device: device)
+                let x = try batch.images.to(device: device, nonBlocking: device.isCUDA).contiguous(channelsLast: channelsLast)
+                let meta = try batch.meta?.to(device: device, nonBlocking: device.isCUDA)
                 var logitSum: Tensor? = nil, probSum: Tensor? = nil
                 for model in models {
                     for i in 0 ..< nTest {
@@ -88,7 +88,7 @@ public enum Inference {
                 out.probabilities += try p.toArray(Float.self)
                 if let y = batch.targets {
                     let logits = try (logitSum / Double(nTest)) / Double(models.count)
-                    let rowLoss = try logits.crossEntropy(target: try y.to(device: device), reduction: .none)
+                    let rowLoss = try logits.crossEntropy(target: try y.to(device: device, nonBlocking: device.isCUDA), reduction: .none)
                     out.rowLosses += try rowLoss.to(dtype: .float64).toArray(Double.self)
                     out.batchRows.append(batch.count)
                     out.targets += try y.toArray(Int64.self).map(Int.init)

@@ -278,9 +278,9 @@ public final class Trainer {
         let params = model.trainableParameters()
         while let batch = try next() {
             guard let targets = batch.targets else { throw RunError("\(label): training rows need classes") }
-            let x = try batch.images.to(device: c.device).contiguous(channelsLast: c.channelsLast)
-            let meta = try batch.meta?.to(device: c.device)
-            let y = try targets.to(device: c.device)
+            let x = try batch.images.to(device: c.device, nonBlocking: c.device.isCUDA).contiguous(channelsLast: c.channelsLast)
+            let meta = try batch.meta?.to(device: c.device, nonBlocking: c.device.isCUDA)
+            let y = try targets.to(device: c.device, nonBlocking: c.device.isCUDA)
             optimizer.zeroGrad()
             var loss = try withAutocast(device: c.device, dtype: c.ampDType, enabled: c.useAMP) {
                 try model.forward(images: x, meta: meta).to(dtype: .float32).crossEntropy(target: y)

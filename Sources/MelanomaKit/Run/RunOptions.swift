@@ -152,7 +152,7 @@ public struct RunOptions: Sendable {
         transform.dctScaling = !fullDecode
         return try BatchLoader(samples: samples, transform: transform,
                                config: LoaderConfig(batchSize: batchSize, numWorkers: numWorkers, training: training,
-                                                    shard: shard))
+                                                    shard: shard, pinMemory: device.isCUDA))
     }
 
     /// `--DEBUG`: the original's small subset (batch_size * n rows, sampled with the run's seed).

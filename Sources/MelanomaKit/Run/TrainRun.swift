@@ -35,6 +35,7 @@ public enum TrainRun {
             perWorker.batchSize = o.batchSize / (worker?.worldSize ?? 1)
             try step(job, "memory") { if leader { try checkMemory(perWorker, data: data, console: say) } }
         }
+        if o.device.isCUDA { LibTorch.cudnnBenchmark = true }  // one image size per run: tune each conv once
         try step(job, "description") {
             if leader { try ModelDescription.record(ModelDescription(options: o, dataset: data), modelDir: o.modelDir) }
         }
