@@ -115,6 +115,12 @@ ct_tensor ct_full(const int64_t *shape, int ndim, double value, int dtype, int d
   })
 }
 
+ct_tensor ct_empty_cpu(const int64_t *shape, int ndim, int dtype, int pinned, ct_error *err) {
+  CT_TRY(nullptr, {
+    return wrap(at::empty(dims(shape, ndim), at::TensorOptions().dtype(st(dtype)).pinned_memory(pinned != 0)));
+  })
+}
+
 ct_tensor ct_arange(double start, double end, double step, int dtype, ct_error *err) {
   CT_TRY(nullptr, return wrap(at::arange(start, end, step, at::TensorOptions().dtype(st(dtype))));)
 }

@@ -50,6 +50,13 @@ public final class Tensor: @unchecked Sendable {
         return try make { ct_from_data(bytes.baseAddress, dims, Int32(dims.count), dtype.rawValue, $0) }
     }
 
+    /// A CPU tensor of unspecified values, for a caller that writes every element (`withUnsafeMutableBytes`):
+    /// no zero fill and no copy from a Swift array. `pinned`: page-locked memory (needs CUDA).
+    public static func uninitialized(_ shape: [Int], dtype: DType = .float32, pinned: Bool = false) throws -> Tensor {
+        let dims = shape.map(Int64.init)
+        return try make { ct_empty_cpu(dims, Int32(dims.count), dtype.rawValue, pinned ? 1 : 0, $0) }
+    }
+
     public static func full(_ shape: [Int], _ value: Double, dtype: DType = .float32, device: Device = .cpu) throws -> Tensor {
         let dims = shape.map(Int64.init)
         return try make { ct_full(dims, Int32(dims.count), value, dtype.rawValue, device.typeCode, device.index, $0) }
@@ -120,6 +127,13 @@ public final class Tensor: @unchecked Sendable {
 
     /// The single element as a Double.
     public func item() throws -> Double { try checked { ct_item(handle, $0) } }
+
+    /// Calls `body` with the writable bytes of this tensor, which must be a contiguous CPU tensor.
+    public func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) throws -> R {
+        guard device == .cpu, isContiguous else { throw TorchError("writing in place needs a contiguous CPU tensor, got \(self)") }
+        let n = count * dtype.byteSize
+        return try withExtendedLifetime(self) { try body(UnsafeMutableRawBufferPointer(start: ct_data_ptr(handle), count: n)) }
+    }
 
     /// Calls `body` with the raw bytes of a contiguous CPU copy of this tensor.
     public func withRawBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {

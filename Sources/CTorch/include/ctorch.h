@@ -58,6 +58,9 @@ int ct_cudnn_benchmark(void);
 // ---- creation and inspection
 ct_tensor ct_from_data(const void *data, const int64_t *shape, int ndim, int dtype, ct_error *err);
 ct_tensor ct_full(const int64_t *shape, int ndim, double value, int dtype, int device_type, int device_index, ct_error *err);
+// A CPU tensor whose values are whatever the memory held (for a caller that writes every element);
+// pinned = page-locked, for asynchronous copies to a GPU (needs CUDA).
+ct_tensor ct_empty_cpu(const int64_t *shape, int ndim, int dtype, int pinned, ct_error *err);
 ct_tensor ct_arange(double start, double end, double step, int dtype, ct_error *err);
 ct_tensor ct_randn(const int64_t *shape, int ndim, int dtype, ct_error *err);
 ct_tensor ct_rand(const int64_t *shape, int ndim, int dtype, ct_error *err);

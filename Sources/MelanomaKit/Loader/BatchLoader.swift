@@ -123,8 +123,11 @@ public final class BatchLoader: BatchSource, Sendable {
     func makeBatch(_ indices: [Int], seed: UInt64, globalCount: Int) throws -> Batch {
         let s = pipeline.config.imageSize
         let per = 3 * s * s
-        var pixels = [Float](repeating: 0, count: indices.count * per)
-        try pixels.withUnsafeMutableBufferPointer { buf in
+        // Each sample is transformed straight into the batch tensor (pinned for a GPU consumer, here on the
+        // worker thread so the copy overlaps the GPU step): no zero fill, no copy from a Swift array.
+        let images = try Tensor.uninitialized([indices.count, 3, s, s], pinned: pinsBatches)
+        try images.withUnsafeMutableBytes { raw in
+            let buf = raw.bindMemory(to: Float.self)
             for (k, i) in indices.enumerated() {
                 let path = samples[i].filepath
                 let image = try Image(contentsOf: URL(fileURLWithPath: path), minSide: pipeline.config.decodeMinSide)
@@ -136,12 +139,9 @@ public final class BatchLoader: BatchSource, Sendable {
                 }
             }
         }
-        var images = try pixels.withUnsafeBytes { try Tensor.fromBytes($0, shape: [indices.count, 3, s, s], dtype: .float32) }
         var meta = metaCount == 0 ? nil : try Tensor(indices.flatMap { samples[$0].meta }, shape: [indices.count, metaCount])
         var targets = withTargets ? try Tensor(indices.map { Int64(samples[$0].target) }) : nil
         if pinsBatches {
-            // Here, on the worker thread, so the copy overlaps the consumer's GPU step.
-            images = try images.pinMemory()
             meta = try meta?.pinMemory()
             targets = try targets?.pinMemory()
         }
