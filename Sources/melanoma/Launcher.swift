@@ -55,13 +55,12 @@ struct Launcher {
         let argv = Launcher.workerArguments(arguments)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let first = nodeRank * nprocPerNode, last = first + nprocPerNode - 1
-        say("launch    \(plural(nprocPerNode, "worker")) on this machine (rank \(first == last ? "\(first)" : "\(first)-\(last)") "
+        say("launch    \(plural(nprocPerNode, "worker")) on this machine (\(first == last ? "rank \(first)" : "ranks \(first)-\(last)") "
             + "of \(world)), store at \(addr):\(port)")
         var pids: [pid_t: Int] = [:]
         for local in 0 ..< nprocPerNode {
-            var w = WorkerEnvironment(rank: nodeRank * nprocPerNode + local, localRank: local, worldSize: world,
+            let w = WorkerEnvironment(rank: nodeRank * nprocPerNode + local, localRank: local, worldSize: world,
                                       localWorldSize: nprocPerNode, masterAddr: addr, masterPort: port, timeout: timeout)
-            w.agentHostsStore = false
             var env = ProcessInfo.processInfo.environment.merging(w.variables) { $1 }
             // The cores are split among the workers, as torchrun does for more than one.
             if env["OMP_NUM_THREADS"] == nil { env["OMP_NUM_THREADS"] = "\(max(1, cores / nprocPerNode))" }

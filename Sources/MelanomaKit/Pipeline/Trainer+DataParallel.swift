@@ -9,25 +9,7 @@ extension Trainer {
     func joinJob(optimizer: Adam) throws {
         guard let parallel else { return }
         try parallel.broadcastFromLeader(model.stateDict().map(\.tensor) + optimizer.stateDict().map(\.tensor))
-        let params = model.trainableParameters()
-        reducer = try GradientReducer(group: parallel.group, parameters: params)
-        if config.fold == firstFold { try measureAllReduce(elements: params.reduce(0) { $0 + $1.count }, parallel) }
-    }
-
-    /// What one step's gradient all-reduce costs when nothing hides it (the reducer overlaps most of it with
-    /// backward): said once per run, for BENCHMARKS.md and for judging a job's network.
-    func measureAllReduce(elements: Int, _ parallel: DataParallel) throws {
-        let flat = try Tensor.zeros([elements], device: config.device)
-        var times: [Double] = []
-        for _ in 0 ..< 4 {
-            let t0 = ProgressBar.now()
-            try parallel.group.allReduceSum([flat])
-            if config.device.isCUDA { try LibTorch.synchronize(config.device) }
-            times.append(ProgressBar.now() - t0)
-        }
-        let ms = times.dropFirst().sorted()[1] * 1000  // the median of three, after one to warm up
-        console(String(format: "job       all-reduce of the %.1f MB of gradients: %.1f ms per step before overlap",
-                       Double(elements * 4) / 1e6, ms))
+        reducer = try GradientReducer(group: parallel.group, parameters: model.trainableParameters())
     }
 
     /// One pass over the validation rows without TTA. In a job each worker runs its shard with rank 0's

@@ -103,8 +103,6 @@ public final class Trainer {
     let parallel: DataParallel?
     /// The job's gradient all-reduce, armed before every backward (made once the weights sit on the device).
     var reducer: GradientReducer?
-    /// The run's first fold (the all-reduce cost is measured there only).
-    public var firstFold: Int
     var isLeader: Bool { parallel?.isLeader ?? true }
 
     /// - Parameters:
@@ -118,7 +116,6 @@ public final class Trainer {
         self.trainSource = train
         self.validSource = valid
         self.parallel = parallel
-        firstFold = config.fold
         let leader = parallel?.isLeader ?? true
         self.console = leader ? console : { _ in }
         self.progress = leader ? progress : false

@@ -42,6 +42,13 @@ public enum TrainRun {
         var results: [FoldResult] = []
         for (fold, (train, valid)) in zip(o.folds, splits) {
             let model = try o.makeModel(nMetaFeatures: data.nMetaFeatures, seed: o.seed)
+            if let job, fold == o.folds.first {
+                // For judging the job's network: what a step would wait for without the reducer's overlap.
+                let elements = model.trainableParameters().reduce(0) { $0 + $1.count }
+                let ms = try job.allReduceMilliseconds(elements: elements, device: o.device)
+                say(String(format: "job       all-reduce of the %.1f MB of gradients: %.1f ms per step before overlap",
+                           Double(elements * 4) / 1e6, ms))
+            }
             try step(job, "pretrained-\(fold)") {
                 // Rank 0's weights reach the others when the fold starts.
                 guard let pretrained, leader else { return }
@@ -55,7 +62,6 @@ public enum TrainRun {
             let trainer = Trainer(config: config, model: model, train: try o.loader(train, training: true, shard: shard),
                                   valid: try o.loader(valid, training: false, shard: shard), console: say,
                                   parallel: job)
-            trainer.firstFold = o.folds[0]
             results.append(try trainer.run())
         }
         return results
