@@ -109,7 +109,8 @@ import TestSupport
         let e = try CLITests.run(["evaluate", "--kernel-type", kernel, "--data-dir", dir.appendingPathComponent("data").path,
                                   "--data-folder", "32", "--image-size", "32", "--enet-type", "efficientnet_b0",
                                   "--batch-size", "16", "--fold", "0", "--model-dir", dir.appendingPathComponent("w-\(kernel)").path,
-                                  "--oof-dir", dir.appendingPathComponent("oof-\(kernel)").path, "--eval", "best", "--n-test", "1"])
+                                  "--oof-dir", dir.appendingPathComponent("oof-\(kernel)").path,
+                                  "--log-dir", dir.appendingPathComponent("l-\(kernel)").path, "--eval", "best", "--n-test", "1"])
         #expect(e.status == 0, "\(e.err)")
         let evaluated = e.out.components(separatedBy: "auc_all_raw : ").dropFirst().first.flatMap { Double($0.prefix(7)) }
         #expect(best != nil && evaluated != nil && abs(best! - evaluated!) < 1e-5, "train \(String(describing: best)), evaluate \(String(describing: evaluated))")
