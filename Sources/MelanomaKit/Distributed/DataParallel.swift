@@ -7,16 +7,16 @@ import Torch
 /// besides the gradient all-reduce (which `GradientReducer` does during backward).
 public final class DataParallel: @unchecked Sendable {
     public let group: ProcessGroup
-    /// What carries the collectives: "gloo", or "nccl" for CUDA tensors when its shim is there.
-    public let backend: String
+    /// What carries collectives of CUDA tensors (none on the CPU, where Gloo does).
+    public let cudaBackend: ProcessGroup.CUDABackend
     public var rank: Int { group.rank }
     public var size: Int { group.worldSize }
     public var isLeader: Bool { rank == 0 }
     public var shard: Shard { Shard(rank: rank, count: size) }
 
-    public init(group: ProcessGroup, backend: String = "gloo") {
+    public init(group: ProcessGroup, cudaBackend: ProcessGroup.CUDABackend = .none) {
         self.group = group
-        self.backend = backend
+        self.cudaBackend = cudaBackend
     }
 
     /// Joins the job these variables describe (see `WorkerEnvironment`). On CUDA devices NCCL carries the
@@ -38,7 +38,7 @@ public final class DataParallel: @unchecked Sendable {
         } catch {
             throw RunError(env.explain(joinFailure: "\(error)"))
         }
-        self.init(group: group, backend: cuda == .nccl ? "nccl" : "gloo")
+        self.init(group: group, cudaBackend: cuda)
     }
 
     /// libctorch_nccl.so: MELANOMA_NCCL_SHIM (`none`: use Gloo), else next to the executable, in ../lib or in

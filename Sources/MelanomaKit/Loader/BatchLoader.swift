@@ -83,8 +83,11 @@ public final class BatchLoader: BatchSource, Sendable {
     /// This worker's sample indices of a pass, batch by batch (its shard of each global batch; a worker
     /// may get no row of a short last validation batch).
     public func plan(seed: UInt64?) -> [[Int]] {
-        globalPlan(seed: seed).map { Array($0[config.shard.range(of: $0.count)]) }
+        globalPlan(seed: seed).map(share)
     }
+
+    /// This worker's rows of one global batch.
+    func share(_ batch: [Int]) -> [Int] { Array(batch[config.shard.range(of: batch.count)]) }
 
     /// Sample indices of a pass, cut into batches: shuffled from `seed` when training, in order otherwise.
     /// Training drops a last batch that would leave a worker fewer than two rows (BatchNorm needs two).
@@ -107,7 +110,7 @@ public final class BatchLoader: BatchSource, Sendable {
     /// The batches of one pass, in order, built ahead by `numWorkers` threads (on the caller when 0).
     public func iterator(seed: UInt64?) -> EpochIterator {
         let global = globalPlan(seed: seed)
-        let local = global.map { Array($0[config.shard.range(of: $0.count)]) }
+        let local = global.map(share)
         let kept = local.indices.filter { !local[$0].isEmpty }
         return EpochIterator(loader: self, seed: seed ?? 0, plan: kept.map { local[$0] },
                              globalCounts: kept.map { global[$0].count })

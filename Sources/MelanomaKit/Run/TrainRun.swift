@@ -27,7 +27,7 @@ public enum TrainRun {
             (settings["resume"], settings["device"]) = ("\(resume)", o.device.isCUDA ? "cuda" : "cpu")
             try job.checkSameSettings(settings)
             say("job       \(job.size) workers, \(o.batchSize / job.size) rows of each batch of \(o.batchSize) per worker, "
-                + "gradients by \(job.backend == "nccl" ? "NCCL" : "Gloo")")
+                + "gradients by \(job.cudaBackend == .nccl ? "NCCL" : "Gloo")")
         }
         describeStart(o, data: data, pretrained: pretrained, console: say)
         if !o.device.isCUDA {
