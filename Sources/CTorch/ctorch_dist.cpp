@@ -63,6 +63,7 @@ void check_membership(c10d::Store &store, int rank, int world, std::chrono::mill
   };
   if (rank != 0) {
     int w0 = sizeOf(0);
+    store.set("world_size_seen/" + r, std::string("1"));
     if (w0 != world)
       throw std::runtime_error("this worker (rank " + r + ") was started with a world size of " +
                                std::to_string(world) + ", rank 0 with " + std::to_string(w0));
@@ -70,9 +71,15 @@ void check_membership(c10d::Store &store, int rank, int world, std::chrono::mill
   }
   for (int k = 1; k < world; k++) {
     int wk = sizeOf(k);
-    if (wk != world)
+    if (wk != world) {
+      // Rank 0 hosts the store: it stays until rank k has read rank 0's size, so both say what is wrong.
+      try {
+        store.wait({"world_size_seen/" + std::to_string(k)}, std::min(timeout, std::chrono::milliseconds(10000)));
+      } catch (...) {
+      }
       throw std::runtime_error("rank " + std::to_string(k) + " was started with a world size of " + std::to_string(wk) +
                                ", this worker (rank 0) with " + std::to_string(world));
+    }
   }
 }
 
