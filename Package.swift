@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
-        .testTarget(name: "MelanomaKitTests", dependencies: ["MelanomaKit", "Basics", "TestSupport"]),
+        .testTarget(name: "MelanomaKitTests", dependencies: ["MelanomaKit", "Basics", "Torch", "TestSupport"]),
         .testTarget(name: "ServeTests", dependencies: [
             "Serve", "MelanomaKit", "Imaging", "Torch", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -46,7 +46,7 @@ struct Demo: ParsableCommand {
 
     func run() throws {
         try reportingErrors("demo") {
-            MallocRegime.keepAllBuffers()
+            try ModelMemory.configure()
             let started = Date()
             let dataDir = out + "/data"
             say("== 1/6 synthesize \(train) train + \(test) test images (\(size) px) into \(dataDir)")

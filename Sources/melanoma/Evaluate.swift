@@ -19,7 +19,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         try reportingErrors("evaluate") {
-            MallocRegime.keepAllBuffers()
+            try ModelMemory.configure()
             let o = try inference.options(flags)
             let out = try EvaluateRun.run(o, eval: try inference.choice(), oofDir: oofDir, console: say)
             FileHandle.standardOutput.write(Data(out.block.utf8))

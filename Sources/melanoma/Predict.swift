@@ -19,7 +19,7 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         try reportingErrors("predict") {
-            MallocRegime.keepAllBuffers()
+            try ModelMemory.configure()
             let o = try inference.options(flags)
             let url = try PredictRun.run(o, eval: try inference.choice(), subDir: subDir, console: say)
             say("wrote     \(url.standardizedFileURL.path)")

@@ -34,14 +34,14 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .flag("--token"), help: "Require this bearer token on /v1/.")
     var token: String?
     @Option(name: .flag("--malloc"),
-            help: "glibc malloc policy: keep-all (training's: freed memory never unmapped), keep-freed (raised thresholds), default.")
+            help: "Memory policy: keep-all (training's: glibc keeps freed memory, large tensors come from a cache of mappings), keep-freed (raised glibc thresholds), default.")
     var malloc = "keep-all"
 
     func run() throws {
         try reportingErrors("serve") {
             switch malloc {
             case "keep-freed": MallocRegime.keepFreedBuffers()
-            case "keep-all": MallocRegime.keepAllBuffers()
+            case "keep-all": try ModelMemory.configure()
             case "default": break
             default: throw ValidationError("--malloc must be keep-freed, keep-all or default, got '\(malloc)'")
             }

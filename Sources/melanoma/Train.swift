@@ -75,7 +75,7 @@ struct Train: ParsableCommand {
                 guard distTimeout > 0 else { throw RunError(.distTimeout, "must be a positive number of seconds, got \(distTimeout)") }
                 worker?.timeout = distTimeout
             }
-            MallocRegime.keepAllBuffers()
+            try ModelMemory.configure()
             var o = try flags.options()
             o.initLR = initLr
             o.nEpochs = nEpochs

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import MelanomaKit
+import Torch
 
 /// The memory check before training measures a real step: more pixels or more images cost more, and a run
 /// that cannot fit is refused with a batch that would.
@@ -27,5 +28,20 @@ import Testing
         #expect(e.largestBatch == 13, "0.9 x 16 GiB - 0.5 GiB fixed at 1 GiB per image")
         e.batchSize = 8
         #expect(e.fits && e.description.contains("for batch 8"))
+    }
+}
+
+@Suite struct ModelMemoryTests {
+    @Test func anUnknownAllocatorNamesTheVariableAndTheChoices() {
+        #expect {
+            try ModelMemory.configure(environment: [ModelMemory.variable: "jemalloc"])
+        } throws: {
+            "\($0)" == "MELANOMA_CPU_ALLOCATOR must be caching or malloc, got 'jemalloc'"
+        }
+    }
+
+    @Test func theCacheIsTheDefault() throws {
+        #expect(try ModelMemory.configure(environment: [:]) == .caching)
+        #expect(CPUMemory.stats != nil)
     }
 }

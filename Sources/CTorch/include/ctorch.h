@@ -55,6 +55,30 @@ void ct_cuda_synchronize(int index, ct_error *err);
 void ct_set_cudnn_benchmark(int on);
 int ct_cudnn_benchmark(void);
 
+// ---- the caching CPU allocator (ctorch_alloc.cpp)
+// Bytes of the large blocks: asked = what tensors requested, live = blocks in use (page-rounded, or a larger
+// cached block reused), cached = free blocks kept for reuse, mapped = live + cached.
+typedef struct {
+  uint64_t asked_bytes, live_bytes, cached_bytes, mapped_bytes;
+  uint64_t peak_asked_bytes, peak_mapped_bytes;
+  uint64_t hits, misses, evictions;
+} ct_cpu_cache_stats;
+// Serves CPU tensors of at least min_bytes from the cache from now on (once per process; 1 the first time).
+int ct_cpu_cache_install(uint64_t min_bytes);
+// 0 when the cache is not installed.
+int ct_cpu_cache_get_stats(ct_cpu_cache_stats *out);
+// Unmaps every cached free block.
+void ct_cpu_cache_release(void);
+// A private cache with the same policy (not installed), for tests; take returns its blocks, give frees them.
+typedef struct ct_cpu_cache_s *ct_cpu_cache;
+ct_cpu_cache ct_cpu_cache_new(uint64_t min_bytes);
+void ct_cpu_cache_delete(ct_cpu_cache c);
+void *ct_cpu_cache_take(ct_cpu_cache c, uint64_t n, ct_error *err);
+// 1 when p was a live block of c.
+int ct_cpu_cache_give(ct_cpu_cache c, void *p);
+void ct_cpu_cache_stats_of(ct_cpu_cache c, ct_cpu_cache_stats *out);
+void ct_cpu_cache_release_of(ct_cpu_cache c);
+
 // ---- creation and inspection
 ct_tensor ct_from_data(const void *data, const int64_t *shape, int ndim, int dtype, ct_error *err);
 ct_tensor ct_full(const int64_t *shape, int ndim, double value, int dtype, int device_type, int device_index, ct_error *err);
