@@ -7,39 +7,9 @@ import TestSupport
 @Suite(.serialized) struct CLITests {
     static let binary = Reference.packageRoot.appendingPathComponent(".build/debug/melanoma")
 
-    struct Run {
-        var status: Int32
-        var out: String
-        var err: String
-    }
-
     /// Runs the binary; `interruptAfter` sends SIGINT once stdout contains that text.
-    static func run(_ args: [String], interruptAfter: String? = nil) throws -> Run {
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        let collected = Collected()
-        out.fileHandleForReading.readabilityHandler = { h in
-            let d = h.availableData
-            collected.append(d)
-            if let interruptAfter, collected.text.contains(interruptAfter), p.isRunning { kill(p.processIdentifier, SIGINT) }
-        }
-        try p.run()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        out.fileHandleForReading.readabilityHandler = nil
-        collected.append(out.fileHandleForReading.readDataToEndOfFile())
-        return Run(status: p.terminationStatus, out: collected.text, err: String(decoding: e, as: UTF8.self))
-    }
-
-    final class Collected: @unchecked Sendable {
-        private var data = Data()
-        private let lock = NSLock()
-        func append(_ d: Data) { lock.lock(); data.append(d); lock.unlock() }
-        var text: String { lock.lock(); defer { lock.unlock() }; return String(decoding: data, as: UTF8.self) }
+    static func run(_ args: [String], interruptAfter: String? = nil) throws -> ChildProcess.Result {
+        try ChildProcess(binary, args, signalAfter: interruptAfter.map { ($0, SIGINT) }).wait()
     }
 
     /// A small dataset and the train flags for it (one fold of B0 at 32 px: seconds per epoch).

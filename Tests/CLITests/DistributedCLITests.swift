@@ -8,29 +8,6 @@ import TestSupport
 @Suite(.serialized) struct DistributedCLITests {
     static let probe = Reference.packageRoot.appendingPathComponent(".build/debug/distributed-probe")
 
-    /// Starts a process with extra environment variables; `wait()` collects it.
-    final class Worker {
-        let process = Process()
-        let out = Pipe(), err = Pipe()
-
-        init(_ binary: URL, _ args: [String], env: [String: String]) throws {
-            process.executableURL = binary
-            process.arguments = args
-            process.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
-            process.standardOutput = out
-            process.standardError = err
-            try process.run()
-        }
-
-        func wait() -> CLITests.Run {
-            let e = err.fileHandleForReading.readDataToEndOfFile()
-            let o = out.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return CLITests.Run(status: process.terminationStatus, out: String(decoding: o, as: UTF8.self),
-                                err: String(decoding: e, as: UTF8.self))
-        }
-    }
-
     static func job(rank: Int, world: Int, port: Int, extra: [String: String] = [:]) -> [String: String] {
         ["RANK": "\(rank)", "LOCAL_RANK": "\(rank)", "WORLD_SIZE": "\(world)", "LOCAL_WORLD_SIZE": "\(world)",
          "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "\(port)", "OMP_NUM_THREADS": "1"].merging(extra) { $1 }
@@ -48,10 +25,10 @@ import TestSupport
     /// BatchNorm or dropout; the gathered validation loss is the single process's.
     @Test func twoWorkersStepLikeOneProcessOnTheWholeBatch() throws {
         let dir = try Reference.temporaryDirectory("melanoma-dist-probe")
-        let single = try Worker(Self.probe, [dir.path], env: ["OMP_NUM_THREADS": "1"]).wait()
+        let single = try ChildProcess(Self.probe, [dir.path], environment: ["OMP_NUM_THREADS": "1"]).wait()
         #expect(single.status == 0, "\(single.err)")
         let port = try Self.freePort()
-        let workers = try (0 ..< 2).map { try Worker(Self.probe, [dir.path], env: Self.job(rank: $0, world: 2, port: port)) }
+        let workers = try (0 ..< 2).map { try ChildProcess(Self.probe, [dir.path], environment: Self.job(rank: $0, world: 2, port: port)) }
         let runs = workers.map { $0.wait() }
         for r in runs { #expect(r.status == 0, "\(r.err)") }
         let one = try parameters(dir.appendingPathComponent("params_single.safetensors"))
@@ -117,8 +94,8 @@ import TestSupport
 
         // torchrun starts the binary as its workers (its agent hosts the store): the same job, the same epochs.
         let torchrun = URL(fileURLWithPath: Reference.python).deletingLastPathComponent().appendingPathComponent("torchrun")
-        let t = try Worker(torchrun, ["--standalone", "--nproc-per-node=2", "--no-python", CLITests.binary.path]
-            + trainArgs(dir, kernel: "dist_torchrun"), env: [:]).wait()
+        let t = try ChildProcess(torchrun, ["--standalone", "--nproc-per-node=2", "--no-python", CLITests.binary.path]
+            + trainArgs(dir, kernel: "dist_torchrun")).wait()
         #expect(t.status == 0, "\(t.err)")
         func epochLines(_ text: String) -> [Substring] {  // without the time stamp
             text.split(separator: "\n").compactMap { line in line.range(of: "Fold 0, Epoch").map { line[$0.lowerBound...] } }
@@ -162,24 +139,24 @@ import TestSupport
         #expect(bound == 0 && listen(listener, 4) == 0)
         let busy = try CLITests.run(trainArgs(dir, kernel: "dist_err", extra: ["--nproc-per-node", "2", "--master-port", "\(port)"]))
         #expect(busy.status == 1 && busy.err.contains("--master-port: port \(port) on this machine is in use"), "\(busy.err)")
-        let busyWorker = try Worker(CLITests.binary, trainArgs(dir, kernel: "dist_err"),
-                                    env: Self.job(rank: 0, world: 2, port: port)).wait()
+        let busyWorker = try ChildProcess(CLITests.binary, trainArgs(dir, kernel: "dist_err"),
+                                    environment: Self.job(rank: 0, world: 2, port: port)).wait()
         #expect(busyWorker.status == 1 && busyWorker.err.contains("port \(port) on 127.0.0.1 is in use"), "\(busyWorker.err)")
 
         // Workers started with different world sizes (a batch of 12 divides among 2 and 3).
         var p = try Self.freePort()
         let twelve = trainArgs(dir, kernel: "dist_err", extra: ["--dist-timeout", "60"]).map { $0 == "16" ? "12" : $0 }
-        let w0 = try Worker(CLITests.binary, twelve, env: Self.job(rank: 0, world: 2, port: p))
-        let w1 = try Worker(CLITests.binary, twelve, env: Self.job(rank: 1, world: 3, port: p))
+        let w0 = try ChildProcess(CLITests.binary, twelve, environment: Self.job(rank: 0, world: 2, port: p))
+        let w1 = try ChildProcess(CLITests.binary, twelve, environment: Self.job(rank: 1, world: 3, port: p))
         let (r0, r1) = (w0.wait(), w1.wait())
         #expect(r0.status == 1 && r0.err.contains("rank 1 was started with a world size of 3"), "\(r0.err)")
         #expect(r1.status == 1 && r1.err.contains("world size of 3, rank 0 with 2"), "\(r1.err)")
 
         // Workers started with different settings.
         p = try Self.freePort()
-        let s0 = try Worker(CLITests.binary, trainArgs(dir, kernel: "dist_err"), env: Self.job(rank: 0, world: 2, port: p))
-        let s1 = try Worker(CLITests.binary, trainArgs(dir, kernel: "dist_err", extra: ["--init-lr", "1e-3"]),
-                            env: Self.job(rank: 1, world: 2, port: p))
+        let s0 = try ChildProcess(CLITests.binary, trainArgs(dir, kernel: "dist_err"), environment: Self.job(rank: 0, world: 2, port: p))
+        let s1 = try ChildProcess(CLITests.binary, trainArgs(dir, kernel: "dist_err", extra: ["--init-lr", "1e-3"]),
+                            environment: Self.job(rank: 1, world: 2, port: p))
         let (q0, q1) = (s0.wait(), s1.wait())
         #expect(q1.status == 1 && q1.err.contains("different settings: init-lr is '0.001' on rank 1 but '3e-05' on rank 0"), "\(q1.err)")
         #expect(q0.status == 1 && q0.err.contains("rank 1:"), "\(q0.err)")
@@ -187,8 +164,8 @@ import TestSupport
         // A worker whose partners never come: the store's timeout, said with what to check.
         p = try Self.freePort()
         let t0 = ProcessInfo.processInfo.systemUptime
-        let alone = try Worker(CLITests.binary, trainArgs(dir, kernel: "dist_err", extra: ["--dist-timeout", "2"]),
-                               env: Self.job(rank: 0, world: 2, port: p)).wait()
+        let alone = try ChildProcess(CLITests.binary, trainArgs(dir, kernel: "dist_err", extra: ["--dist-timeout", "2"]),
+                               environment: Self.job(rank: 0, world: 2, port: p)).wait()
         #expect(alone.status == 1 && alone.err.contains("did not all meet at 127.0.0.1:\(p) within 2 s"), "\(alone.err)")
         #expect(ProcessInfo.processInfo.systemUptime - t0 < 30)
     }
@@ -196,8 +173,8 @@ import TestSupport
     /// A worker that dies stops the job within seconds, naming its rank; the launcher exits non-zero.
     @Test func aDeadWorkerStopsTheJob() throws {
         let dir = try CLITests.dataset.get()
-        let w = try Worker(CLITests.binary, trainArgs(dir, kernel: "dist_kill", epochs: 30, extra: ["--nproc-per-node", "2"]),
-                           env: [:])
+        let w = try ChildProcess(CLITests.binary, trainArgs(dir, kernel: "dist_kill", epochs: 30, extra: ["--nproc-per-node", "2"]),
+                           environment: [:])
         let launcher = w.process.processIdentifier
         // Rank 1 is the child whose environment says RANK=1.
         var victim: pid_t?

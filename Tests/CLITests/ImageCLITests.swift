@@ -52,35 +52,19 @@ import TestSupport
     /// serve binds 127.0.0.1, answers /healthz, and stops cleanly on SIGTERM.
     @Test func serveStopsOnSIGTERM() throws {
         let (_, flags) = try ImageCLITests.model.get()
-        let p = Process()
-        p.executableURL = CLITests.binary
-        p.arguments = ["serve", "--model-dir", flags[flags.firstIndex(of: "--model-dir")! + 1], "--kernel-type", "cli_img",
-                       "--eval", "final", "--port", "0", "--n-test", "1"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        let collected = CLITests.Collected()
-        out.fileHandleForReading.readabilityHandler = { collected.append($0.availableData) }
-        try p.run()
-        defer { if p.isRunning { p.terminate() } }
-        let deadline = Date().addingTimeInterval(60)
-        while !collected.text.contains("serving") && Date() < deadline && p.isRunning { Thread.sleep(forTimeInterval: 0.1) }
-        let line = try #require(collected.text.split(separator: "\n").first { $0.hasPrefix("serving") })
+        let serve = try ChildProcess(CLITests.binary, ["serve", "--model-dir", flags[flags.firstIndex(of: "--model-dir")! + 1],
+                                                       "--kernel-type", "cli_img", "--eval", "final", "--port", "0", "--n-test", "1"])
+        defer { serve.send(SIGKILL) }
+        #expect(serve.waitForOutput(containing: "serving", timeout: 60))
+        let line = try #require(serve.output.split(separator: "\n").first { $0.hasPrefix("serving") })
         #expect(line.contains("http://127.0.0.1:"))
         let url = String(line.split(separator: " ").first { $0.hasPrefix("http://") }!) + "healthz"
-        let curl = Process()
-        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        curl.arguments = ["-sf", url]
-        let body = Pipe()
-        curl.standardOutput = body
-        try curl.run()
-        curl.waitUntilExit()
-        #expect(curl.terminationStatus == 0)
-        #expect(String(decoding: body.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("\"ok\""))
-        kill(p.processIdentifier, SIGTERM)
-        p.waitUntilExit()
-        out.fileHandleForReading.readabilityHandler = nil
-        #expect(p.terminationStatus == 0)
-        #expect(collected.text.contains("stopped"))
+        let health = try ChildProcess(URL(fileURLWithPath: "/usr/bin/curl"), ["-sf", url]).wait()
+        #expect(health.status == 0)
+        #expect(health.out.contains("\"ok\""))
+        serve.send(SIGTERM)
+        let stopped = serve.wait()
+        #expect(stopped.status == 0)
+        #expect(stopped.out.contains("stopped"))
     }
 }

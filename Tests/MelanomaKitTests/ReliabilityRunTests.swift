@@ -103,11 +103,9 @@ import Torch
         let dir = try Reference.temporaryDirectory("rel-stale")
         defer { try? FileManager.default.removeItem(at: dir) }
         // A child that has exited: its pid is free (ESRCH) once reaped.
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/true")
-        try p.run()
-        p.waitUntilExit()
-        let dead = p.processIdentifier
+        let p = try ChildProcess(URL(fileURLWithPath: "/bin/true"), [])
+        p.wait()
+        let dead = p.pid
         let names = [AtomicFile.temporaryName(for: "k_best_fold0.pth") + "\(dead)-12345",
                      AtomicFile.temporaryName(for: "log_k.txt") + "\(getpid())-7",  // ours: a write in progress
                      ".hidden-but-not-temporary", "k_best_fold0.pth"]

@@ -28,23 +28,10 @@ public enum Reference {
     /// Runs `Tests/Reference/<script>` with `args`; returns its stdout. Throws with stderr on failure.
     @discardableResult
     public static func run(_ script: String, _ args: [String] = []) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [packageRoot.appendingPathComponent("Tests/Reference/\(script)").path] + args
-        var env = ProcessInfo.processInfo.environment
-        env["PYTHONHASHSEED"] = "0"
-        env["OMP_NUM_THREADS"] = env["OMP_NUM_THREADS"] ?? "2"
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw Failure(description: "python \(script) failed (\(p.terminationStatus)): \(String(decoding: e, as: UTF8.self))")
-        }
-        return String(decoding: o, as: UTF8.self)
+        let env = ProcessInfo.processInfo.environment
+        let r = try ChildProcess(URL(fileURLWithPath: python), [packageRoot.appendingPathComponent("Tests/Reference/\(script)").path] + args,
+                                 environment: ["PYTHONHASHSEED": "0", "OMP_NUM_THREADS": env["OMP_NUM_THREADS"] ?? "2"]).wait()
+        guard r.status == 0 else { throw Failure(description: "python \(script) failed (\(r.status)): \(r.err)") }
+        return r.out
     }
 }
