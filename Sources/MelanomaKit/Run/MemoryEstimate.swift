@@ -40,9 +40,13 @@ public struct MemoryEstimate: Sendable, CustomStringConvertible {
         let model = try MelanomaNet(o.modelSpec(nMetaFeatures: nMetaFeatures))
         model.train()
         let params = model.trainableParameters()
+        // The caching allocator would hand batch 2 the blocks batch 1 freed, and the resident set would not show
+        // what a step of its own maps; so each probe step starts with the cache empty.
+        CPUMemory.releaseCached()
         let base = currentResident()
         var peaks: [Double] = []
         for n in [1, 2] {
+            CPUMemory.releaseCached()
             // Batch 1 cannot train the metadata branch's BatchNorm1d; its cost is measured at 2 and 3 instead.
             let rows = o.useMeta ? n + 1 : n
             let x = try Tensor.randn([rows, 3, o.imageSize, o.imageSize])
