@@ -138,11 +138,8 @@ int ci_gauss_noise(const uint8_t *src, int h, int w, const float *noise, uint8_t
 }
 
 int ci_rng_fill(uint64_t seed, int normal, double a, double b, float *out, size_t n) {
-  CI_TRY({
-    cv::Mat m(1, (int)n, CV_32F, out);
-    cv::RNG rng(seed ? seed : 1);
-    rng.fill(m, normal ? cv::RNG::NORMAL : cv::RNG::UNIFORM, a, b);
-  })
+  // cv::RNG(seed).fill(1 x n CV_32F, NORMAL or UNIFORM, a, b), number for number (rng.cpp; ci_rng_check).
+  CI_TRY({ cimage::rng_fill(seed ? seed : 1, normal != 0, a, b, out, n); })
 }
 
 int ci_optical_distortion(const uint8_t *src, int h, int w, double k, double dx, double dy, uint8_t *dst) {
@@ -213,7 +210,7 @@ int ci_elastic(const uint8_t *src, int h, int w, double alpha, double sigma, con
 int ci_clahe(const uint8_t *src, int h, int w, double clip_limit, int tiles, uint8_t *dst) {
   CI_TRY({
     // albumentations: RGB -> LAB, CLAHE on L, LAB -> RGB, with cv2's 8-bit conversions. Ours (lab.h) give the same
-    // bytes (LabTests checks every input) at about a third of their cost: LAB goes into dst with L also written as
+    // bytes (BitExactTests checks every input) at about a third of their cost: LAB goes into dst with L also written as
     // the plane CLAHE reads, and the back conversion takes CLAHE's output plane as L, in place in dst. The CLAHE
     // object and planes are this thread's, reused from call to call.
     thread_local cv::Ptr<cv::CLAHE> clahe = cv::createCLAHE();

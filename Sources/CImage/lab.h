@@ -1,7 +1,7 @@
 // 8-bit sRGB <-> CIE Lab with the bits of OpenCV 4.6's cv::cvtColor (COLOR_RGB2Lab / COLOR_Lab2RGB on CV_8UC3:
 // imgproc/src/color_lab.cpp, RGB2Lab_b and Lab2RGBinteger), shaped for CLAHE: the forward pass also writes the
 // L plane CLAHE reads, and the back pass takes L from a separate plane (CLAHE's output), so no channel is copied.
-// Exactness: Tests/ImagingTests/LabTests.swift runs ci_lab_check (labcheck.cpp) against cv::cvtColor over all
+// Exactness: Tests/ImagingTests/BitExactTests.swift runs ci_lab_check (labcheck.cpp) against cv::cvtColor over all
 // 2^24 inputs of each direction.
 #pragma once
 #include <cstddef>

@@ -1,7 +1,7 @@
 // The tables of OpenCV 4.6's 8-bit sRGB <-> CIE Lab conversions (imgproc/src/color_lab.cpp: RGB2Lab_b and
 // Lab2RGBinteger, which cv::cvtColor runs for COLOR_RGB2Lab / COLOR_Lab2RGB on CV_8UC3), rebuilt here with the
 // same softfloat / softdouble arithmetic (OpenCV's bit-exact software floating point, exported by core), so
-// every entry is the one OpenCV computes. Tests/ImagingTests/LabTests.swift compares the conversions built on
+// every entry is the one OpenCV computes. Tests/ImagingTests/BitExactTests.swift compares the conversions built on
 // them with cv::cvtColor over every input byte triple.
 #include "lab.h"
 #include <algorithm>
