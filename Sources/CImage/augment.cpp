@@ -2,7 +2,6 @@
 // that albumentations 0.4.6's functional module makes for uint8 RGB images.
 #include "cimage.h"
 #include "internal.h"
-#include "lab.h"
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 #include <cmath>
@@ -239,24 +238,6 @@ int ci_elastic(const uint8_t *src, int h, int w, double alpha, double sigma, con
     cimage::elastic_maps(noise_x, noise_y, h, w, alpha, sigma, xy, frac);
     cv::Mat out = rgb(dst, h, w);
     cv::remap(warped, out, xy, frac, cv::INTER_LINEAR, cv::BORDER_REFLECT_101);
-  })
-}
-
-int ci_clahe(const uint8_t *src, int h, int w, double clip_limit, int tiles, uint8_t *dst) {
-  CI_TRY({
-    // albumentations: RGB -> LAB, CLAHE on L, LAB -> RGB, with cv2's 8-bit conversions. Ours (lab.h) give the same
-    // bytes (BitExactTests checks every input) at about a third of their cost: LAB goes into dst with L also written as
-    // the plane CLAHE reads, and the back conversion takes CLAHE's output plane as L, in place in dst. The CLAHE
-    // object and planes are this thread's, reused from call to call.
-    thread_local cv::Ptr<cv::CLAHE> clahe = cv::createCLAHE();
-    thread_local cv::Mat l, l2;
-    const size_t n = (size_t)h * w;
-    l.create(h, w, CV_8U);
-    cimage::rgb_to_lab(src, n, dst, l.data);
-    clahe->setClipLimit(clip_limit);
-    clahe->setTilesGridSize(cv::Size(tiles, tiles));
-    clahe->apply(l, l2);
-    cimage::lab_to_rgb(dst, l2.data, n, dst);
   })
 }
 

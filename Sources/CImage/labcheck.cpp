@@ -98,27 +98,37 @@ void check_conversions(Report &r) {
 }
 
 void check_clahe(Report &r) {
-  // Noise, a smooth gradient with noise, and sizes the tile grid does not divide (OpenCV pads them for the LUTs).
-  const int sizes[][2] = {{512, 512}, {768, 768}, {53, 37}, {301, 450}};
+  // Sizes the tile grid divides (our CLAHE) and does not (OpenCV pads those: cv::CLAHE between our conversions);
+  // noise, smooth gradients with noise, flat and two-level images (empty and full histogram bins, heavy clipping);
+  // clip limits from 0 (off) to 40.
+  struct Case {
+    int h, w, tiles, kind;
+  };
+  const Case cases[] = {{512, 512, 8, 0}, {512, 512, 8, 1}, {768, 768, 8, 1}, {768, 768, 8, 2}, {64, 96, 8, 1},
+                        {96, 64, 4, 3},   {120, 90, 3, 1},  {53, 37, 8, 1},   {301, 450, 3, 0}, {512, 500, 8, 1}};
+  const double clips[] = {0.0, 1.0, 2.5, 3.999, 40.0};
   cv::RNG rng(13);
-  for (int k = 0; k < 4; k++) {
-    const int h = sizes[k][0], w = sizes[k][1];
-    cv::Mat rgb(h, w, CV_8UC3);
-    for (int y = 0; y < h; y++)
-      for (int x = 0; x < w; x++)
-        for (int c = 0; c < 3; c++) {
-          const int smooth = (x * (c + 1) * 255 / w + y * 255 / h) / 2;
-          rgb.at<cv::Vec3b>(y, x)[c] = cv::saturate_cast<uint8_t>(k == 0 ? rng.uniform(0, 256) : smooth + rng.uniform(-12, 13));
+  for (const Case &c : cases) {
+    cv::Mat rgb(c.h, c.w, CV_8UC3);
+    const int level = rng.uniform(0, 256);
+    for (int y = 0; y < c.h; y++)
+      for (int x = 0; x < c.w; x++)
+        for (int ch = 0; ch < 3; ch++) {
+          const int smooth = (x * (ch + 1) * 255 / c.w + y * 255 / c.h) / 2;
+          const int v = c.kind == 0 ? rng.uniform(0, 256)
+                        : c.kind == 1 ? smooth + rng.uniform(-12, 13)
+                        : c.kind == 2 ? level
+                                      : ((x / 7 + y / 5) % 2 ? 40 : 200);
+          rgb.at<cv::Vec3b>(y, x)[ch] = cv::saturate_cast<uint8_t>(v);
         }
-    for (double clip : {1.0, 2.5, 4.0}) {
-      const int tiles = k == 3 ? 3 : 8;
-      cv::Mat ours(h, w, CV_8UC3);
-      double t = timed([&] { ci_clahe(rgb.data, h, w, clip, tiles, ours.data); });
+    for (double clip : clips) {
+      cv::Mat ours(c.h, c.w, CV_8UC3);
+      const double t = timed([&] { ci_clahe(rgb.data, c.h, c.w, clip, c.tiles, ours.data); });
       cv::Mat theirs;
-      double t_cv = timed([&] { theirs = reference_clahe(rgb, clip, tiles); });
+      const double t_cv = timed([&] { theirs = reference_clahe(rgb, clip, c.tiles); });
       char what[96];
-      std::snprintf(what, sizeof what, "CLAHE %dx%d clip %.1f tiles %d", w, h, clip, tiles);
-      r.compare(what, ours.data, theirs.data, (size_t)h * w * 3, 3, t, t_cv);
+      std::snprintf(what, sizeof what, "CLAHE %dx%d kind %d clip %.3g tiles %d", c.w, c.h, c.kind, clip, c.tiles);
+      r.compare(what, ours.data, theirs.data, (size_t)c.h * c.w * 3, 3, t, t_cv);
     }
   }
 }
