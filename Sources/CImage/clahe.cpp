@@ -95,7 +95,7 @@ __attribute__((target("avx2"))) int blend_row_avx2(const Row &r, const uint8_t *
 void blend_row(const Row &r, const uint8_t *lab, int w, uint8_t *out) {
   int x = 0;
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-  if (cimage::have_avx2()) x = blend_row_avx2(r, lab, w, out);
+  if (cimage::use_avx2()) x = blend_row_avx2(r, lab, w, out);
 #endif
   for (; x < w; x++) out[x] = blend(r.quad[r.band[x] << 8 | lab[3 * x]], r.xa[x], r.xa1[x], r.ya, r.ya1);
 }

@@ -38,9 +38,9 @@ inline void rgb_px(const LabTables &t, const uint8_t *wide, int l, int a, int b,
 }
 }  // namespace
 
-void rgb_to_lab(const uint8_t *rgb, size_t n, uint8_t *lab, uint8_t *l, bool vector) {
+void rgb_to_lab(const uint8_t *rgb, size_t n, uint8_t *lab, uint8_t *l) {
   const LabTables &t = lab_tables();
-  const size_t done = vector && have_avx2() ? rgb_to_lab_avx2(t, rgb, n, lab, l) : 0;
+  const size_t done = use_avx2() ? rgb_to_lab_avx2(t, rgb, n, lab, l) : 0;
   for (size_t i = done; i < n; i++) {
     lab_px(t, rgb + 3 * i, lab + 3 * i);
     if (l) l[i] = lab[3 * i];

@@ -39,13 +39,16 @@ struct LabTables {
 const LabTables &lab_tables();
 
 /// RGB -> Lab over n interleaved pixels, as cv::cvtColor(COLOR_RGB2Lab); l, if not null, also receives L.
-/// vector: use the AVX2 kernel where the CPU has it (false: one pixel at a time; the tests run both).
-void rgb_to_lab(const uint8_t *rgb, size_t n, uint8_t *lab, uint8_t *l = nullptr, bool vector = true);
+void rgb_to_lab(const uint8_t *rgb, size_t n, uint8_t *lab, uint8_t *l = nullptr);
 /// Lab -> RGB over n pixels, as cv::cvtColor(COLOR_Lab2RGB); with l, L comes from l[i] instead of lab. rgb may be
 /// lab (converted in place).
 void lab_to_rgb(const uint8_t *lab, const uint8_t *l, size_t n, uint8_t *rgb);
 
+/// Whether the AVX2 kernels run (lab.h's, CLAHE's blend): where the CPU has AVX2, unless this thread turned them
+/// off (the exactness checks run both ways; the results must be the same bits).
+bool use_avx2();
+extern thread_local bool avx2_off;
+
 // lab_avx2.cpp: rgb_to_lab for the first pixels (a multiple of 8, all but the last 10 or so); returns how many.
-bool have_avx2();
 size_t rgb_to_lab_avx2(const LabTables &t, const uint8_t *rgb, size_t n, uint8_t *lab, uint8_t *l);
 }  // namespace cimage

@@ -90,14 +90,16 @@ AVX2 size_t rgb_to_lab_avx2(const LabTables &t, const uint8_t *rgb, size_t n, ui
   return i;
 }
 
-bool have_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2");
-  return yes;
+thread_local bool avx2_off = false;
+bool use_avx2() {
+  static const bool cpu = __builtin_cpu_supports("avx2");
+  return cpu && !avx2_off;
 }
 }  // namespace cimage
 #else
 namespace cimage {
-bool have_avx2() { return false; }
+thread_local bool avx2_off = false;
+bool use_avx2() { return false; }
 size_t rgb_to_lab_avx2(const LabTables &, const uint8_t *, size_t, uint8_t *, uint8_t *) { return 0; }
 }  // namespace cimage
 #endif

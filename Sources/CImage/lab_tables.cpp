@@ -5,8 +5,8 @@
 // them with cv::cvtColor over every input byte triple.
 #include "lab.h"
 #include <algorithm>
-#include <climits>
-#include <cstdlib>  // softfloat.hpp uses UCHAR_MAX without including it
+#include <climits>  // also for softfloat.hpp, which uses UCHAR_MAX without including it
+#include <cstdlib>
 #include <opencv2/core/softfloat.hpp>
 
 namespace {
