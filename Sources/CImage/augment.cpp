@@ -41,37 +41,6 @@ void grid_axis(std::vector<float> &v, int size, int num_steps, const double *ste
   }
 }
 
-// cv::remap converts float maps to its fixed-point form itself, block by block, on every call: v -> cvRound(v * 32)
-// (std::rint: the same half-to-even rounding), integer part (saturated to short) and 1/32 fraction. Handing it
-// that form gives the same pixels for less work (remap then only interpolates).
-inline int fixed_point(float v) { return (int)std::rint(v * (float)cv::INTER_TAB_SIZE); }
-inline short saturate_short(int v) { return (short)std::min(32767, std::max(-32768, v)); }
-void fixed_point_row(const float *mx, const float *my, int w, short *m, ushort *a) {
-  constexpr int mask = cv::INTER_TAB_SIZE - 1;
-  for (int x = 0; x < w; x++) {
-    const int sx = fixed_point(mx[x]), sy = fixed_point(my[x]);
-    m[2 * x] = saturate_short(sx >> cv::INTER_BITS);
-    m[2 * x + 1] = saturate_short(sy >> cv::INTER_BITS);
-    a[x] = (ushort)((sy & mask) * cv::INTER_TAB_SIZE + (sx & mask));
-  }
-}
-
-// One row of the optical distortion's float maps. Also built for AVX2 (4 doubles a step) and picked at load time;
-// the same double operations in the same order and no FMA, so the same bits as the default build.
-#if defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-void optical_row(int i, int w, double fx, double fy, double u0, double v0, double k1, double k2, double nu0,
-                 double nv0, float *__restrict m1, float *__restrict m2) {
-  const double y = (i - nv0) / fy, y2 = y * y;
-  for (int j = 0; j < w; j++) {
-    const double x = (j - nu0) / fx, r2 = x * x + y2;
-    const double kr = 1 + (k2 * r2 + k1) * r2;
-    m1[j] = (float)(fx * x * kr + u0);
-    m2[j] = (float)(fy * y * kr + v0);
-  }
-}
-
 }  // namespace
 
 extern "C" {
@@ -181,42 +150,38 @@ int ci_optical_distortion(const uint8_t *src, int h, int w, double k, double dx,
     const double u0 = (float)(w * 0.5 + dx), v0 = (float)(h * 0.5 + dy);
     const double k1 = (float)k, k2 = (float)k;
     const double nu0 = (w - 1) * 0.5, nv0 = (h - 1) * 0.5;
-    cv::Mat xy(h, w, CV_16SC2), frac(h, w, CV_16UC1);
-    std::vector<float> m1(w), m2(w);
+    cv::Mat map1(h, w, CV_32F), map2(h, w, CV_32F);
     for (int i = 0; i < h; i++) {
-      optical_row(i, w, fx, fy, u0, v0, k1, k2, nu0, nv0, m1.data(), m2.data());
-      fixed_point_row(m1.data(), m2.data(), w, xy.ptr<short>(i), frac.ptr<ushort>(i));
+      float *m1 = map1.ptr<float>(i), *m2 = map2.ptr<float>(i);
+      const double y = (i - nv0) / fy, y2 = y * y;
+      for (int j = 0; j < w; j++) {
+        const double x = (j - nu0) / fx, r2 = x * x + y2;
+        const double kr = 1 + (k2 * r2 + k1) * r2;
+        m1[j] = (float)(fx * x * kr + u0);
+        m2[j] = (float)(fy * y * kr + v0);
+      }
     }
     cv::Mat out = rgb(dst, h, w);
-    cv::remap(rgb(src, h, w), out, xy, frac, cv::INTER_LINEAR, cv::BORDER_REFLECT_101);
+    cv::remap(rgb(src, h, w), out, map1, map2, cv::INTER_LINEAR, cv::BORDER_REFLECT_101);
   })
 }
 
 int ci_grid_distortion(const uint8_t *src, int h, int w, int num_steps, const double *xsteps, const double *ysteps,
                        uint8_t *dst) {
   CI_TRY({
-    // map_x[y][x] = xx[x] and map_y[y][x] = yy[y]: each in remap's fixed point once, then combined per pixel.
     std::vector<float> xx, yy;
     grid_axis(xx, w, num_steps, xsteps);
     grid_axis(yy, h, num_steps, ysteps);
-    std::vector<int> fx(w), fy(h);
-    for (int x = 0; x < w; x++) fx[x] = fixed_point(xx[x]);
-    for (int y = 0; y < h; y++) fy[y] = fixed_point(yy[y]);
-    cv::Mat xy(h, w, CV_16SC2), frac(h, w, CV_16UC1);
-    constexpr int mask = cv::INTER_TAB_SIZE - 1;
+    cv::Mat map_x(h, w, CV_32F), map_y(h, w, CV_32F);
     for (int y = 0; y < h; y++) {
-      short *m = xy.ptr<short>(y);
-      ushort *a = frac.ptr<ushort>(y);
-      const short my = saturate_short(fy[y] >> cv::INTER_BITS);
-      const int ay = (fy[y] & mask) * cv::INTER_TAB_SIZE;
+      float *mx = map_x.ptr<float>(y), *my = map_y.ptr<float>(y);
       for (int x = 0; x < w; x++) {
-        m[2 * x] = saturate_short(fx[x] >> cv::INTER_BITS);
-        m[2 * x + 1] = my;
-        a[x] = (ushort)(ay + (fx[x] & mask));
+        mx[x] = xx[x];
+        my[x] = yy[y];
       }
     }
     cv::Mat out = rgb(dst, h, w);
-    cv::remap(rgb(src, h, w), out, xy, frac, cv::INTER_LINEAR, cv::BORDER_REFLECT_101);
+    cv::remap(rgb(src, h, w), out, map_x, map_y, cv::INTER_LINEAR, cv::BORDER_REFLECT_101);
   })
 }
 
