@@ -1,4 +1,4 @@
-// albumentations' CLAHE on RGB: LAB, cv::CLAHE on L, back to RGB; OpenCV 4.6's bytes at a third of its cost.
+// albumentations' CLAHE on RGB: LAB, cv::CLAHE on L, back to RGB; OpenCV 4.6's bytes at under half its cost.
 // The LAB conversions are lab.h's; CLAHE (imgproc/src/clahe.cpp, 8-bit) is redone here when the tile grid divides
 // the image (tiles of equal size, the case of every training image): its tile histograms, clipping and LUTs in
 // its integer and float steps, and its bilinear blend of four tile LUTs per pixel in the same float operations,
