@@ -137,11 +137,8 @@ int ci_gauss_noise(const uint8_t *src, int h, int w, const float *noise, uint8_t
 }
 
 int ci_rng_fill(uint64_t seed, int normal, double a, double b, float *out, size_t n) {
-  CI_TRY({
-    cv::Mat m(1, (int)n, CV_32F, out);
-    cv::RNG rng(seed ? seed : 1);
-    rng.fill(m, normal ? cv::RNG::NORMAL : cv::RNG::UNIFORM, a, b);
-  })
+  // cv::RNG(seed).fill(1 x n CV_32F, NORMAL or UNIFORM, a, b), number for number (rng.cpp; ci_rng_check).
+  CI_TRY({ cimage::rng_fill(seed ? seed : 1, normal != 0, a, b, out, n); })
 }
 
 int ci_optical_distortion(const uint8_t *src, int h, int w, double k, double dx, double dy, uint8_t *dst) {
@@ -206,23 +203,6 @@ int ci_elastic(const uint8_t *src, int h, int w, double alpha, double sigma, con
     cimage::elastic_maps(noise_x, noise_y, h, w, alpha, sigma, xy, frac);
     cv::Mat out = rgb(dst, h, w);
     cv::remap(warped, out, xy, frac, cv::INTER_LINEAR, cv::BORDER_REFLECT_101);
-  })
-}
-
-int ci_clahe(const uint8_t *src, int h, int w, double clip_limit, int tiles, uint8_t *dst) {
-  CI_TRY({
-    // The LAB image lives in dst (converted back in place) and the CLAHE object and L planes are this thread's,
-    // reused from call to call: no allocation per image.
-    thread_local cv::Ptr<cv::CLAHE> clahe = cv::createCLAHE();
-    thread_local cv::Mat l, l2;
-    cv::Mat lab = rgb(dst, h, w);
-    cv::cvtColor(rgb(src, h, w), lab, cv::COLOR_RGB2Lab);
-    cv::extractChannel(lab, l, 0);
-    clahe->setClipLimit(clip_limit);
-    clahe->setTilesGridSize(cv::Size(tiles, tiles));
-    clahe->apply(l, l2);
-    cv::insertChannel(l2, lab, 0);
-    cv::cvtColor(lab, lab, cv::COLOR_Lab2RGB);
   })
 }
 

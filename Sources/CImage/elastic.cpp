@@ -65,11 +65,12 @@ void symmetric_row(const float *const *lo, const float *const *hi, const float *
 
 // out row g = the kernel k (2r + 1 taps, symmetric) along the rows of `in` (reflected at its ends) centred on
 // row step * (g - 1). Both passes of the separable filter use this, the second on the transposed first result,
-// so the inner loop always runs along contiguous memory and covers both fields side by side. Strips of columns
-// small enough for the core's L2 cache go through all output rows before the next strip is read.
+// so the inner loop always runs along contiguous memory and covers both fields side by side. Strips of 32 columns
+// (one 128-byte piece of each of the 2r + 1 input rows an output row reads, 51 KB at sigma 50) go through all
+// output rows before the next strip, so consecutive output rows find most of their input in L1/L2.
 void filter_rows_at_grid(const cv::Mat &in, const std::vector<float> &k, int step, cv::Mat &out) {
   const int n = in.rows, r = (int)k.size() / 2;
-  const int strip = std::max(32, (256 * 1024 / (int)sizeof(float) / n) / 32 * 32);
+  constexpr int strip = 32;
   std::vector<const float *> lo((size_t)out.rows * (r + 1)), hi((size_t)out.rows * (r + 1));
   for (int g = 0; g < out.rows; g++) {
     const int centre = step * (g - 1);
@@ -85,9 +86,14 @@ void filter_rows_at_grid(const cv::Mat &in, const std::vector<float> &k, int ste
   }
 }
 
+// A rows x cols float matrix whose rows are 64 bytes longer than its data: at a row length of a multiple of 4 KB
+// (512- or 768-px images: 2 fields x 4 bytes x width) the 401 rows one output row reads would all fall into the
+// same cache sets and evict each other; with the pad they spread over all sets (1.7x faster maps at 512 px).
+cv::Mat padded(int rows, int cols) { return cv::Mat(rows, cols + 16, CV_32F).colRange(0, cols); }
+
 // (2u - 1) of both fields side by side in one h x 2w matrix, so each filter pass handles the two at once.
 cv::Mat centred_pair(const float *noise_x, const float *noise_y, int h, int w) {
-  cv::Mat both(h, 2 * w, CV_32F);
+  cv::Mat both = padded(h, 2 * w);
   for (int y = 0; y < h; y++) {
     float *o = both.ptr<float>(y);
     const float *u = noise_x + (size_t)y * w, *v = noise_y + (size_t)y * w;
@@ -104,7 +110,7 @@ cv::Mat smoothed_grid(const cv::Mat &both, const std::vector<float> &k, int step
   cv::Mat vert(gy_n, 2 * w, CV_32F);
   filter_rows_at_grid(both, k, step, vert);
   // Columns become rows: (w x 2 gy_n), field x's grid columns on the left, field y's on the right.
-  cv::Mat across(w, 2 * gy_n, CV_32F);
+  cv::Mat across = padded(w, 2 * gy_n);
   cv::Mat left = across.colRange(0, gy_n), right = across.colRange(gy_n, 2 * gy_n);
   cv::transpose(vert.colRange(0, w), left);
   cv::transpose(vert.colRange(w, 2 * w), right);
@@ -115,6 +121,50 @@ cv::Mat smoothed_grid(const cv::Mat &both, const std::vector<float> &k, int step
   cv::transpose(gridT.colRange(0, gy_n), gl);
   cv::transpose(gridT.colRange(gy_n, 2 * gy_n), gr);
   return grid;
+}
+
+// One row of the maps from its cubic-interpolated grid row (rowx, rowy: the fields at every step-th pixel, one
+// point early): fx, fy are the fields at every pixel, then map = float32(x + float32(field * alpha)), the float
+// maps albumentations hands to cv2.remap, stored as remap's own fixed-point form of them (cvRound(v * 32): integer
+// part and 1/32 fraction; rint rounds the same, half to even) so remap gives the bits it gives for float maps
+// without converting them itself. Also built for AVX2 and picked at load time (as symmetric_row): the same
+// operations in the same order, no FMA, so the same bits; full 8-pixel cells take a fixed-length loop the
+// compiler vectorizes.
+#if defined(__x86_64__) && defined(__linux__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+void map_row(const float *rowx, const float *rowy, const float *wp, int step, int w, int y, double alpha,
+             float *__restrict fx, float *__restrict fy, short *m, ushort *a) {
+  const float *w0 = wp, *w1 = wp + step, *w2 = wp + 2 * step, *w3 = wp + 3 * step;
+  int c = 0, x0 = 0;
+  if (step == 8) {
+    float v0[8], v1[8], v2[8], v3[8];  // the weights in locals: no store can alias them, the j loop vectorizes
+    for (int j = 0; j < 8; j++) v0[j] = w0[j], v1[j] = w1[j], v2[j] = w2[j], v3[j] = w3[j];
+    for (; x0 + 8 <= w; c++, x0 += 8) {
+      const float x_0 = rowx[c], x_1 = rowx[c + 1], x_2 = rowx[c + 2], x_3 = rowx[c + 3];
+      const float y_0 = rowy[c], y_1 = rowy[c + 1], y_2 = rowy[c + 2], y_3 = rowy[c + 3];
+      for (int j = 0; j < 8; j++) {
+        fx[x0 + j] = v0[j] * x_0 + v1[j] * x_1 + v2[j] * x_2 + v3[j] * x_3;
+        fy[x0 + j] = v0[j] * y_0 + v1[j] * y_1 + v2[j] * y_2 + v3[j] * y_3;
+      }
+    }
+  }
+  for (; x0 < w; c++, x0 += step) {
+    const int n = std::min(step, w - x0);
+    const float *cx = rowx + c, *cy = rowy + c;
+    for (int j = 0; j < n; j++) {
+      fx[x0 + j] = w0[j] * cx[0] + w1[j] * cx[1] + w2[j] * cx[2] + w3[j] * cx[3];
+      fy[x0 + j] = w0[j] * cy[0] + w1[j] * cy[1] + w2[j] * cy[2] + w3[j] * cy[3];
+    }
+  }
+  constexpr int bits = cv::INTER_BITS, mask = cv::INTER_TAB_SIZE - 1;
+  for (int x = 0; x < w; x++) {
+    const float mx = (float)x + (float)(fx[x] * alpha), my = (float)y + (float)(fy[x] * alpha);
+    const int sx = (int)std::rint(mx * (float)cv::INTER_TAB_SIZE), sy = (int)std::rint(my * (float)cv::INTER_TAB_SIZE);
+    m[2 * x] = (short)std::min(32767, std::max(-32768, sx >> bits));
+    m[2 * x + 1] = (short)std::min(32767, std::max(-32768, sy >> bits));
+    a[x] = (ushort)((sy & mask) * cv::INTER_TAB_SIZE + (sx & mask));
+  }
 }
 
 }  // namespace
@@ -134,15 +184,13 @@ void elastic_maps(const float *noise_x, const float *noise_y, int h, int w, doub
   const int step = (sigma >= 8 && std::min(h, w) >= 64) ? 8 : 1;
   const int gy_n = (h - 1) / step + 4, gx_n = (w - 1) / step + 4;
   const cv::Mat grid = smoothed_grid(both, k, step, gy_n, gx_n);
-  // Cubic weights by phase (pixel x is phase x % step of grid cell x / step): the inner loops run over a cell's
-  // pixels with fixed weights, which the compiler vectorizes.
+  // Cubic weights by phase (pixel x is phase x % step of grid cell x / step).
   std::vector<float> wp(4 * step), rowx(gx_n), rowy(gx_n), fx(w), fy(w);
   for (int j = 0; j < step; j++) {
     float q[4];
     cubic_weights((float)j / step, q);
     for (int i = 0; i < 4; i++) wp[i * step + j] = q[i];
   }
-  const float *w0 = &wp[0], *w1 = &wp[step], *w2 = &wp[2 * step], *w3 = &wp[3 * step];
   for (int y = 0; y < h; y++) {
     float wy[4];
     cubic_weights((float)(y % step) / step, wy);
@@ -152,27 +200,8 @@ void elastic_maps(const float *noise_x, const float *noise_y, int h, int w, doub
       rowx[c] = wy[0] * g[0][c] + wy[1] * g[1][c] + wy[2] * g[2][c] + wy[3] * g[3][c];
       rowy[c] = wy[0] * g[0][gx_n + c] + wy[1] * g[1][gx_n + c] + wy[2] * g[2][gx_n + c] + wy[3] * g[3][gx_n + c];
     }
-    for (int c = 0, x0 = 0; x0 < w; c++, x0 += step) {
-      const int n = std::min(step, w - x0);
-      const float *cx = &rowx[c], *cy = &rowy[c];
-      for (int j = 0; j < n; j++) {
-        fx[x0 + j] = w0[j] * cx[0] + w1[j] * cx[1] + w2[j] * cx[2] + w3[j] * cx[3];
-        fy[x0 + j] = w0[j] * cy[0] + w1[j] * cy[1] + w2[j] * cy[2] + w3[j] * cy[3];
-      }
-    }
-    // map = float32(x + float32(field * alpha)), the float maps albumentations hands to cv2.remap, stored as
-    // remap's own fixed-point form of them (cvRound(v * 32): integer part and 1/32 fraction; rint rounds the
-    // same, half to even) so remap gives the bits it gives for float maps without converting them itself.
-    short *m = xy.ptr<short>(y);
-    ushort *a = frac.ptr<ushort>(y);
-    constexpr int bits = cv::INTER_BITS, mask = cv::INTER_TAB_SIZE - 1;
-    for (int x = 0; x < w; x++) {
-      const float mx = (float)x + (float)(fx[x] * alpha), my = (float)y + (float)(fy[x] * alpha);
-      const int sx = (int)std::rint(mx * (float)cv::INTER_TAB_SIZE), sy = (int)std::rint(my * (float)cv::INTER_TAB_SIZE);
-      m[2 * x] = (short)std::min(32767, std::max(-32768, sx >> bits));
-      m[2 * x + 1] = (short)std::min(32767, std::max(-32768, sy >> bits));
-      a[x] = (ushort)((sy & mask) * cv::INTER_TAB_SIZE + (sx & mask));
-    }
+    map_row(rowx.data(), rowy.data(), wp.data(), step, w, y, alpha, fx.data(), fy.data(), xy.ptr<short>(y),
+            frac.ptr<ushort>(y));
   }
 }
 }  // namespace cimage

@@ -130,6 +130,8 @@ struct BenchAugment: ParsableCommand {
     /// Milliseconds per step kind at the stored size, on this thread, over the plans of 200 samples. Counted in this
     /// thread's CPU time, so other work on the machine hardly moves it (the wall clock would count its time slices).
     func profile(_ file: URL) throws {
+        // OpenCV on one thread, as the loader runs it, so no part of a step can run on a thread this clock misses.
+        ImageLibraries.setOpenCVThreads(1)
         let image = try Image(contentsOf: file)
         var total: [String: (Double, Int)] = [:]
         let p = AugmentPipeline(.train(imageSize: 384))

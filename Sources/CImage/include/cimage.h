@@ -59,6 +59,13 @@ int ci_hsv_shift(const uint8_t *src, int h, int w, double hue, double sat, doubl
 int ci_shift_scale_rotate(const uint8_t *src, int h, int w, double angle, double scale, double dx, double dy,
                           int border, uint8_t *dst);
 int ci_resize(const uint8_t *src, int h, int w, int out_h, int out_w, uint8_t *dst);
+/// Test hook (labcheck.cpp): our 8-bit Lab conversions against cv::cvtColor over all 2^24 inputs each way, and
+/// ci_clahe against albumentations' OpenCV call sequence. Returns the number of comparisons that differed (0: all
+/// bit-exact); report receives one line per comparison.
+int ci_lab_check(char *report, size_t report_size);
+/// Test hook (rngcheck.cpp): ci_rng_fill against cv::RNG::fill for many seeds (the generator's edge states
+/// included), lengths and both distributions. Returns the number of fills that differed; report as above.
+int ci_rng_check(char *report, size_t report_size);
 /// albumentations Normalize + HWC -> CHW: dst[c][y][x] = (src - mean*255) * (1 / (std*255)) in float32.
 int ci_normalize_chw(const uint8_t *src, int h, int w, const float *mean, const float *std, float *dst);
 #ifdef __cplusplus
