@@ -8,20 +8,22 @@ import Testing
 /// with L in the pixel and from a separate plane, vector and per-pixel paths) plus ci_clahe end to end against
 /// albumentations' call sequence done with OpenCV.
 @Test func labConversionsAreBitExactWithOpenCV() {
-    var report = [CChar](repeating: 0, count: 8192)
-    let failures = ci_lab_check(&report, report.count)
-    let text = String(decoding: report.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    print(text)
-    #expect(failures == 0, "\(text)")
+    expectNoFailures(ci_lab_check)
 }
 
 /// GaussNoise and ElasticTransform draw their fields from ci_rng_fill, our faster cv::RNG::fill: every number must
 /// be OpenCV's (ci_rng_check: 51 seeds with the generator's edge states, lengths around its block size, both
 /// distributions).
 @Test func noiseFieldsAreOpenCVsNumbers() {
+    expectNoFailures(ci_rng_check)
+}
+
+/// Runs one of the shim's checks (it writes a report and returns its count of failures) and prints the report.
+private func expectNoFailures(_ check: (UnsafeMutablePointer<CChar>?, Int) -> Int32,
+                              sourceLocation: SourceLocation = #_sourceLocation) {
     var report = [CChar](repeating: 0, count: 8192)
-    let failures = ci_rng_check(&report, report.count)
+    let failures = check(&report, report.count)
     let text = String(decoding: report.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     print(text)
-    #expect(failures == 0, "\(text)")
+    #expect(failures == 0, "\(text)", sourceLocation: sourceLocation)
 }
