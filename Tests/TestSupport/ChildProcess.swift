@@ -28,12 +28,16 @@ public final class ChildProcess: @unchecked Sendable {
         process.standardOutput = o
         process.standardError = e
         try process.run()
-        read(o.fileHandleForReading, into: out) { [self] text in
-            guard let s = signalAfter, !signalled, text.contains(s.text) else { return }
-            signalled = true
-            send(s.signal)
+        var signalOnLine: (@Sendable (String) -> Void)?
+        if let s = signalAfter {
+            signalOnLine = { [self] text in
+                guard !signalled, text.contains(s.text) else { return }
+                signalled = true
+                send(s.signal)
+            }
         }
-        read(e.fileHandleForReading, into: err) { _ in }
+        read(o.fileHandleForReading, into: out, onChunk: signalOnLine)
+        read(e.fileHandleForReading, into: err, onChunk: nil)
     }
 
     public var pid: pid_t { process.processIdentifier }
@@ -63,13 +67,14 @@ public final class ChildProcess: @unchecked Sendable {
         return Result(status: process.terminationStatus, out: out.text, err: err.text)
     }
 
-    private func read(_ handle: FileHandle, into output: Output, onChunk: @escaping @Sendable (String) -> Void) {
+    /// `onChunk` sees all of the output so far after each chunk (decoded only when there is one to see it).
+    private func read(_ handle: FileHandle, into output: Output, onChunk: (@Sendable (String) -> Void)?) {
         DispatchQueue.global().async(group: readers) {
             while true {
                 let d = handle.availableData
                 if d.isEmpty { return }  // end of file: the child closed its side (exited)
                 output.append(d)
-                onChunk(output.text)
+                onChunk?(output.text)
             }
         }
     }
